@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { z } from 'zod';
+import { ProductError } from './errors';
+
+/** A duration written as words ("10 seconds"), the form Temporal's options take. */
+const duration = z.string().refine(isDuration, { message: 'expected a duration such as "10 seconds"' });
+
+function isDuration(text: string): boolean {
+  try {
+    return msToNumber(text as Parameters<typeof msToNumber>[0]) > 0;
+  } catch {
+    return false;
+  }
+}
+
+const providerSchema = z.strictObject({
+  baseUrl: z.url(),
+  /** Name of the environment variable that holds the key; the key itself never enters config or logs. */
+  apiKeyEnv: z.string().min(1).optional(),
+  models: z.array(z.string().min(1)).min(1),
+  timeout: duration.default('2 minutes'),
+});
+
+export const modelTargetSchema = z.strictObject({ provider: z.string().min(1), model: z.string().min(1) });
+
+const modelCallSchema = z.strictObject({
+  maximumAttempts: z.number().int().min(1).max(20).default(4),
+  initialInterval: duration.default('1 second'),
+  maximumInterval: duration.default('30 seconds'),
+  heartbeatTimeout: duration.default('10 seconds'),
+  startToCloseTimeout: duration.default('3 minutes'),
+});
+
+const reviewSchema = z.strictObject({
+  deadline: duration.default('24 hours'),
+  deadlineOutcome: z.enum(['approve', 'reject']).default('reject'),
+});
+
+const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 8787);
+
+const configSchema = z
+  .strictObject({
+    taskQueue: z.string().min(1).default('generation'),
+    dataDir: z.string().min(1).default('.data'),
+    api: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).default(3000) })
+      .prefault({}),
+    temporalUiUrl: z.url().optional(),
+    providers: z.record(z.string().min(1), providerSchema).default({
+      simulator: { baseUrl: `http://127.0.0.1:${simulatorPort}/v1`, models: ['sim-large', 'sim-small'], timeout: '2 minutes' },
+    }),
+    /** Ordered fallback lists: `default` for every template, or one keyed by template id. */
+    chains: z.record(z.string().min(1), z.array(modelTargetSchema).min(1)).default({
+      default: [
+        { provider: 'simulator', model: 'sim-large' },
+        { provider: 'simulator', model: 'sim-small' },
+      ],
+    }),
+    modelCall: modelCallSchema.prefault({}),
+    review: reviewSchema.prefault({}),
+  })
+  .superRefine(checkChainTargets);
+
+function checkChainTargets(config: { providers: Record<string, z.infer<typeof providerSchema>>;
+  chains: Record<string, Array<z.infer<typeof modelTargetSchema>>>; }, ctx: z.RefinementCtx): void {
+  if (!config.chains.default) {
+    ctx.addIssue({ code: 'custom', path: ['chains', 'default'], message: 'a default chain is required' });
+  }
+
+  for (const [chainName, chain] of Object.entries(config.chains)) {
+    chain.forEach((target, index) => {
+      const provider = config.providers[target.provider];
+      if (!provider) {
+        ctx.addIssue({ code: 'custom', path: ['chains', chainName, index, 'provider'],
+          message: `no provider named "${target.provider}"` });
+      } else if (!provider.models.includes(target.model)) {
+        ctx.addIssue({ code: 'custom', path: ['chains', chainName, index, 'model'],
+          message: `provider "${target.provider}" has no model "${target.model}"` });
+      }
+    });
+  }
+}
+
+export type AppConfig = Readonly<z.infer<typeof configSchema>>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ModelTarget = z.infer<typeof modelTargetSchema>;
+export type ModelCallPolicy = z.infer<typeof modelCallSchema>;
+
+/**
+ * Parses the configuration once, at boot: defaults merged, validated, frozen. A bad value fails here with
+ * the path of the field, never later at run time.
+ */
+export function parseConfig(raw: unknown): AppConfig {
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? issue.path.join('.') || '(root)' : '(root)';
+    throw new ProductError('CONFIG_INVALID', { field, reason: issue?.message });
+  }
+
+  return deepFreeze(parsed.data);
+}
+
+/** Reads the JSON file named by `GENAI_CONFIG`, or uses the defaults when it is not set. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const file = env.GENAI_CONFIG;
+  if (!file) {
+    return parseConfig({});
+  }
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(resolve(file), 'utf8'));
+  } catch (err) {
+    throw new ProductError('CONFIG_INVALID', { field: file, reason: (err as Error).message }, { cause: err });
+  }
+
+  return parseConfig(raw);
+}
+
+/** The chain a template runs on: its own entry when configured, else the default. */
+export function chainFor(config: AppConfig, templateId: string): ModelTarget[] {
+  const chain = config.chains[templateId] ?? config.chains.default;
+  if (!chain) {
+    throw new ProductError('CONFIG_INVALID', { field: 'chains.default', reason: 'missing' });
+  }
+
+  return [...chain];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) {
+      deepFreeze(inner);
+    }
+    Object.freeze(value);
+  }
+
+  return value;
+}

@@ -1,0 +1,54 @@
+/**
+ * The one catalogue of error codes. Every failure that leaves the product (an HTTP response, a workflow
+ * failure, a CLI message) carries one of these codes; tests assert codes, never wording.
+ *
+ * This file is imported by workflow code, so it must stay free of I/O and Node built-ins.
+ */
+export const errorCatalogue = {
+  REQUEST_INVALID: { status: 400, message: 'The request is invalid at {field}: {reason}' },
+  TEMPLATE_NOT_FOUND: { status: 404, message: 'No prompt template {field}' },
+  TEMPLATE_INPUT_INVALID: { status: 400, message: 'The template input is invalid at {field}: {reason}' },
+  GENERATION_NOT_FOUND: { status: 404, message: 'No generation with id {field}' },
+  GENERATION_ALREADY_STARTED: { status: 409, message: 'A generation with id {field} already exists' },
+  REVIEW_NOT_PENDING: { status: 409, message: 'Generation {field} is not waiting for a review' },
+  REVIEW_DECISION_INVALID: { status: 400, message: 'The review decision is invalid at {field}: {reason}' },
+  REVIEW_EDIT_INVALID: { status: 422, message: 'The edited output is invalid at {field}: {reason}' },
+  PROVIDER_RATE_LIMITED: { status: 503, message: 'Provider {field} is rate limiting: {reason}' },
+  PROVIDER_UNAVAILABLE: { status: 503, message: 'Provider {field} is unavailable: {reason}' },
+  PROVIDER_REJECTED: { status: 502, message: 'Provider {field} rejected the request: {reason}' },
+  PROVIDER_NOT_CONFIGURED: { status: 500, message: 'No provider named {field} is configured' },
+  OUTPUT_TRUNCATED: { status: 502, message: 'Model {field} stopped at its output limit' },
+  ALL_PROVIDERS_FAILED: { status: 502, message: 'Every provider in the chain failed: {reason}' },
+  CONFIG_INVALID: { status: 500, message: 'The configuration is invalid at {field}: {reason}' },
+  TEMPORAL_UNAVAILABLE: { status: 503, message: 'The Temporal service at {field} cannot be reached: {reason}' },
+  INTERNAL: { status: 500, message: 'Internal error: {reason}' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export interface ErrorDetails {
+  field?: string;
+  reason?: string;
+}
+
+/** Fills a catalogue template; the code and field stay machine-readable beside the text. */
+export function formatErrorMessage(code: ErrorCode, details: ErrorDetails = {}): string {
+  return errorCatalogue[code].message
+    .replace('{field}', details.field ?? '(unknown)')
+    .replace('{reason}', details.reason ?? 'no reason given');
+}
+
+/** The error thrown by product code outside workflows: a code from the catalogue plus what was wrong. */
+export class ProductError extends Error {
+  readonly code: ErrorCode;
+  readonly field?: string;
+  readonly status: number;
+
+  constructor(code: ErrorCode, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(formatErrorMessage(code, details), options);
+    this.name = 'ProductError';
+    this.code = code;
+    this.field = details.field;
+    this.status = errorCatalogue[code].status;
+  }
+}
