@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { ProductError } from './errors';
 
 /** A duration written as words ("10 seconds"), the form Temporal's options take. */
-const duration = z.string().refine(isDuration, { message: 'expected a duration such as "10 seconds"' });
+const duration = z.string()
+  .refine(isDuration, { message: 'expected a duration such as "10 seconds"' })
+  .transform((text) => text as Duration);
 
 function isDuration(text: string): boolean {
   try {
-    return msToNumber(text as Parameters<typeof msToNumber>[0]) > 0;
+    return msToNumber(text as Duration) > 0;
   } catch {
     return false;
   }

@@ -6,6 +6,8 @@
  */
 export const errorCatalogue = {
   REQUEST_INVALID: { status: 400, message: 'The request is invalid at {field}: {reason}' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'The request body is larger than {field} bytes' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No route {field}' },
   TEMPLATE_NOT_FOUND: { status: 404, message: 'No prompt template {field}' },
   TEMPLATE_INPUT_INVALID: { status: 400, message: 'The template input is invalid at {field}: {reason}' },
   GENERATION_NOT_FOUND: { status: 404, message: 'No generation with id {field}' },

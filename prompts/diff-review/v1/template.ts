@@ -3,7 +3,7 @@ import type { PromptTemplate } from '../../types';
 import { filesChangedIn } from '../../checks';
 
 const input = z.strictObject({
-  diff: z.string().min(10).max(5_000_000),
+  diff: z.string().min(10).max(1_000_000),
   focus: z.enum(['correctness', 'security', 'style', 'all']).default('all'),
   tone: z.enum(['neutral', 'direct', 'encouraging']).default('neutral'),
   length: z.enum(['short', 'medium', 'long']).default('short'),

@@ -3,7 +3,7 @@ import type { PromptTemplate } from '../../types';
 import { quotesMissingFrom } from '../../checks';
 
 const input = z.strictObject({
-  document: z.string().min(20).max(5_000_000),
+  document: z.string().min(20).max(1_000_000),
   product: z.string().max(200).default(''),
   tone: z.enum(['neutral', 'enthusiastic', 'formal']).default('neutral'),
   length: z.enum(['short', 'medium', 'long']).default('medium'),

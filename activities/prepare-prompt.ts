@@ -1,0 +1,50 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { chainFor, type AppConfig } from '../common/config';
+import { ProductError } from '../common/errors';
+import { getTemplate } from '../prompts/library';
+import { renderPrompt } from '../prompts/render';
+import type { GenerationPlan, GenerationRequest } from '../workflows/contract';
+
+/**
+ * Resolves the template version, validates the input against it and renders the prompt. The plan it returns
+ * is recorded in history, so a replay never re-reads templates or config.
+ */
+export async function preparePlan(config: AppConfig, request: GenerationRequest): Promise<GenerationPlan> {
+  try {
+    const template = getTemplate(request.templateId, request.templateVersion);
+    const rendered = await renderPrompt(template, request.input);
+
+    return {
+      templateId: template.id,
+      templateVersion: template.version,
+      messages: rendered.messages,
+      input: rendered.input,
+      outputJsonSchema: rendered.outputJsonSchema,
+      temperature: template.model.temperature,
+      maxOutputTokens: template.model.maxOutputTokens,
+      chain: request.chain ?? chainFor(config, template.id),
+      review: {
+        policy: request.review?.policy ?? template.review,
+        deadline: request.review?.deadline ?? config.review.deadline,
+        deadlineOutcome: request.review?.deadlineOutcome ?? config.review.deadlineOutcome,
+      },
+      callPolicy: { ...config.modelCall },
+    };
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}
+
+/** Product errors keep their catalogue code as the failure type; only unexpected errors are retried. */
+export function toActivityFailure(err: unknown): unknown {
+  if (err instanceof ProductError) {
+    return ApplicationFailure.create({
+      type: err.code,
+      message: err.message,
+      nonRetryable: true,
+      details: [{ field: err.field }],
+    });
+  }
+
+  return err;
+}

@@ -1,0 +1,37 @@
+import { getTemplate } from '../prompts/library';
+import type { ValidationInput, ValidationReport } from '../workflows/contract';
+import { toActivityFailure } from './prepare-prompt';
+
+/**
+ * Parses the output and checks it against the template's output schema and checks. A failure is a report,
+ * not an error: the workflow decides what an invalid output means (review, or an `invalid` result).
+ */
+export function validateOutput(input: ValidationInput): ValidationReport {
+  let template;
+  try {
+    template = getTemplate(input.templateId, input.templateVersion);
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+
+  let value: unknown;
+  if (typeof input.output === 'string') {
+    try {
+      value = JSON.parse(input.output);
+    } catch (err) {
+      return { valid: false, output: null, issues: [`(output): not JSON: ${(err as Error).message}`], flags: [] };
+    }
+  } else {
+    value = input.output.value;
+  }
+
+  const parsed = template.output.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(output)'}: ${issue.message}`);
+    return { valid: false, output: value, issues, flags: [] };
+  }
+
+  const templateInput = template.input.parse(input.input);
+  const flags = template.check ? template.check(parsed.data, templateInput) : [];
+  return { valid: true, output: parsed.data, issues: [], flags };
+}

@@ -1,0 +1,52 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../../common/logger';
+import { ProductError } from '../../common/errors';
+import { listTemplates } from '../../prompts/library';
+import type { GenerationClient } from '../generation-client';
+import { handleApiError } from './errors';
+
+export interface ApiServerOptions {
+  generations: GenerationClient;
+  logger: Logger;
+  /** Largest accepted body; release notes and diffs can be long. */
+  bodyLimitBytes?: number;
+}
+
+/**
+ * The REST API for backends: start a generation, read its status and result, list and decide reviews.
+ * Request bodies are validated by the client module, so the API and direct callers reject the same input.
+ */
+export function buildApiServer(options: ApiServerOptions): FastifyInstance {
+  const { generations } = options;
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes ?? 2 * 1024 * 1024,
+    // Keys in bodies are the callers' own; a duplicated or prototype key must not reach our objects.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+
+  app.setErrorHandler(handleApiError);
+  app.setNotFoundHandler((request) => {
+    throw new ProductError('ROUTE_NOT_FOUND', { field: `${request.method} ${request.url}` });
+  });
+
+  app.get('/healthz', () => ({ ok: true }));
+
+  app.get('/v1/templates', () => ({ templates: listTemplates() }));
+
+  app.post('/v1/generations', async (request, reply) => {
+    const started = await generations.start(request.body);
+    return reply.status(started.existing ? 200 : 202).send(started);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/generations/:id', (request) => generations.get(request.params.id));
+
+  app.get('/v1/reviews', async () => ({ reviews: await generations.pendingReviews() }));
+
+  app.post<{ Params: { id: string } }>('/v1/generations/:id/review', async (request) => ({
+    review: await generations.decide(request.params.id, request.body),
+  }));
+
+  return app;
+}

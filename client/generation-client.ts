@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Client,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowExecutionStatusName,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { errorCatalogue, type ErrorCode, ProductError } from '../common/errors';
+import { getTemplate } from '../prompts/library';
+import { parseTemplateInput } from '../prompts/render';
+import {
+  type GenerationRequest,
+  type GenerationResult,
+  type GenerationState,
+  type ReviewDecision,
+  type ReviewRecord,
+  generationWorkflowName,
+  reviewUpdate,
+  stateQuery,
+} from '../workflows/contract';
+import { reviewStatusKey, stageKey, templateKey, tenantKey } from '../workflows/search-attributes';
+import { type StartGenerationRequest, startGenerationSchema } from './request-schema';
+import { reviewDecisionSchema } from '../workflows/review-decision';
+
+export interface GenerationClientOptions {
+  client: Client;
+  taskQueue: string;
+  /** Base URL of the Temporal Web UI, to hand out links to runs. */
+  uiUrl?: string;
+}
+
+export interface StartedGeneration {
+  workflowId: string;
+  runId?: string;
+  /** True when the idempotency key matched a run that already existed. */
+  existing: boolean;
+  url?: string;
+}
+
+export interface GenerationView {
+  workflowId: string;
+  runId: string;
+  status: WorkflowExecutionStatusName;
+  state?: GenerationState;
+  result?: GenerationResult;
+  failure?: { code: string; message: string };
+  url?: string;
+}
+
+export interface PendingReview {
+  workflowId: string;
+  tenant?: string;
+  templateId?: string;
+  startedAt: string;
+  url?: string;
+}
+
+/**
+ * For backends that talk to Temporal directly; the REST API is built on it too.
+ * @example
+ * const generations = new GenerationClient({ client, taskQueue: 'generation' });
+ * const { workflowId } = await generations.start({ tenant: 'acme', templateId: 'diff-review', input: { diff } });
+ * await generations.decide(workflowId, { decision: 'approve', reviewer: 'ana' });
+ */
+export class GenerationClient {
+  private readonly client: Client;
+  private readonly taskQueue: string;
+  private readonly uiUrl?: string;
+
+  constructor(options: GenerationClientOptions) {
+    this.client = options.client;
+    this.taskQueue = options.taskQueue;
+    this.uiUrl = options.uiUrl;
+  }
+
+  /** Validates everything a run needs before starting it, so bad input never becomes a failed run. */
+  async start(raw: unknown): Promise<StartedGeneration> {
+    const request = parseOrThrow(startGenerationSchema, raw, 'REQUEST_INVALID');
+    const template = getTemplate(request.templateId, request.templateVersion);
+    parseTemplateInput(template, request.input);
+
+    const workflowId = `gen-${request.tenant}-${request.idempotencyKey ?? randomUUID()}`;
+    const workflowRequest = toWorkflowRequest(request, template.version);
+
+    try {
+      const handle = await this.client.workflow.start(generationWorkflowName, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [workflowRequest],
+        // A closed run keeps its id for the namespace's retention, so a repeated key returns the first run.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: tenantKey, value: request.tenant },
+          { key: templateKey, value: template.id },
+          { key: stageKey, value: 'queued' },
+          { key: reviewStatusKey, value: 'not_required' },
+        ],
+      });
+      return { workflowId, runId: handle.firstExecutionRunId, existing: false, url: this.urlOf(workflowId) };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        return { workflowId, existing: true, url: this.urlOf(workflowId) };
+      }
+      throw err;
+    }
+  }
+
+  /** The run's Temporal status plus its live state, its result, or its failure. */
+  async get(workflowId: string): Promise<GenerationView> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    const description = await withNotFound(workflowId, () => handle.describe());
+    const view: GenerationView = {
+      workflowId,
+      runId: description.runId,
+      status: description.status.name,
+      url: this.urlOf(workflowId),
+    };
+
+    if (description.status.name === 'RUNNING') {
+      view.state = await handle.query(stateQuery);
+    } else if (description.status.name === 'COMPLETED') {
+      view.result = (await handle.result()) as GenerationResult;
+    } else {
+      view.failure = await failureOf(() => handle.result());
+    }
+
+    return view;
+  }
+
+  /** Waits for the run to finish and returns its result; a failed run throws its catalogue code. */
+  async result(workflowId: string): Promise<GenerationResult> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    return withNotFound(workflowId, async () => {
+      try {
+        return (await handle.result()) as GenerationResult;
+      } catch (err) {
+        throw asProductError(err, workflowId);
+      }
+    });
+  }
+
+  /** Runs waiting for a person, newest first, from the visibility store. */
+  async pendingReviews(limit = 100): Promise<PendingReview[]> {
+    const query = `${reviewStatusKey.name} = 'pending' AND ExecutionStatus = 'Running'`;
+    const reviews: PendingReview[] = [];
+    for await (const run of this.client.workflow.list({ query })) {
+      reviews.push({
+        workflowId: run.workflowId,
+        tenant: run.typedSearchAttributes.get(tenantKey),
+        templateId: run.typedSearchAttributes.get(templateKey),
+        startedAt: run.startTime.toISOString(),
+        url: this.urlOf(run.workflowId),
+      });
+      if (reviews.length >= limit) {
+        break;
+      }
+    }
+
+    return reviews;
+  }
+
+  /** Delivers a decision as an Update: the call returns only once the workflow has accepted and recorded it. */
+  async decide(workflowId: string, raw: unknown): Promise<ReviewRecord> {
+    const decision = parseOrThrow(reviewDecisionSchema, raw, 'REVIEW_DECISION_INVALID') as ReviewDecision;
+    const handle = this.client.workflow.getHandle(workflowId);
+
+    return withNotFound(workflowId, async () => {
+      try {
+        return await handle.executeUpdate(reviewUpdate, { args: [decision] });
+      } catch (err) {
+        throw asProductError(err, workflowId);
+      }
+    });
+  }
+
+  urlOf(workflowId: string): string | undefined {
+    if (!this.uiUrl) {
+      return undefined;
+    }
+    const namespace = encodeURIComponent(this.client.options.namespace);
+    return `${this.uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
+  }
+}
+
+function toWorkflowRequest(request: StartGenerationRequest, templateVersion: number): GenerationRequest {
+  return {
+    tenant: request.tenant,
+    templateId: request.templateId,
+    // Pin the version at start so a template published mid-run never changes what this run does.
+    templateVersion,
+    input: request.input,
+    review: request.review,
+    chain: request.chain,
+  };
+}
+
+interface SafeParser<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{
+    path: PropertyKey[]; message: string; }>; }; };
+}
+
+function parseOrThrow<T>(schema: SafeParser<T>, raw: unknown, code: ErrorCode): T {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) {
+    return parsed.data;
+  }
+
+  const issue = parsed.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)';
+  throw new ProductError(code, { field, reason: issue?.message });
+}
+
+async function withNotFound<T>(workflowId: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw new ProductError('GENERATION_NOT_FOUND', { field: workflowId }, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Maps a workflow or update failure to the catalogue code the workflow chose. */
+function asProductError(err: unknown, workflowId: string): unknown {
+  if (!(err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError)) {
+    return err;
+  }
+
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure && cause.type && cause.type in errorCatalogue) {
+    const details = cause.details?.[0] as { field?: string } | undefined;
+    return new ProductError(cause.type as ErrorCode, { field: details?.field ?? workflowId, reason: cause.message },
+      { cause: err });
+  }
+
+  return new ProductError('INTERNAL', { reason: cause?.message ?? err.message }, { cause: err });
+}
+
+async function failureOf(wait: () => Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await wait();
+    return { code: 'INTERNAL', message: 'run closed without a failure' };
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause instanceof ApplicationFailure) {
+      return { code: cause.type ?? 'INTERNAL', message: cause.message };
+    }
+    return { code: 'INTERNAL', message: (err as Error).message };
+  }
+}

@@ -1,0 +1,35 @@
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { Duration } from '@temporalio/common';
+import { z } from 'zod';
+
+const deadline = z.string().refine((text) => {
+  try {
+    return msToNumber(text as Duration) > 0;
+  } catch {
+    return false;
+  }
+}, { message: 'expected a duration such as "2 hours"' }).transform((text) => text as Duration);
+
+const key = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, {
+  message: 'use letters, digits and . _ : - only',
+});
+
+/** The body of `POST /v1/generations`, and what the TypeScript client accepts. */
+export const startGenerationSchema = z.strictObject({
+  tenant: key,
+  templateId: z.string().trim().min(1).max(100),
+  templateVersion: z.number().int().min(1).optional(),
+  input: z.record(z.string(), z.unknown()),
+  /** Makes the start idempotent: the same key for the same tenant returns the same run. */
+  idempotencyKey: key.optional(),
+  review: z
+    .strictObject({
+      policy: z.enum(['always', 'never', 'when_flagged']).optional(),
+      deadline: deadline.optional(),
+      deadlineOutcome: z.enum(['approve', 'reject']).optional(),
+    })
+    .optional(),
+  chain: z.array(z.strictObject({ provider: z.string().min(1), model: z.string().min(1) })).min(1).optional(),
+});
+
+export type StartGenerationRequest = z.infer<typeof startGenerationSchema>;

@@ -1,0 +1,163 @@
+/**
+ * The contract between backends, the API and the workflow: inputs, results, the review update and the
+ * state query. Both `client/` and `workflows/` import it, so it holds definitions only, no I/O.
+ */
+import type { Duration } from '@temporalio/common';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+export type ReviewPolicy = 'always' | 'never' | 'when_flagged';
+export type DeadlineOutcome = 'approve' | 'reject';
+export type Stage = 'queued' | 'prompt' | 'model' | 'validation' | 'review' | 'done' | 'failed';
+export type ReviewStatus = 'not_required' | 'pending' | 'approved' | 'rejected' | 'edited' | 'expired';
+
+export interface ModelTarget {
+  provider: string;
+  model: string;
+}
+
+/** What a backend asks for: one generative request. */
+export interface GenerationRequest {
+  tenant: string;
+  templateId: string;
+  /** Pins a template version; the newest published one when absent. */
+  templateVersion?: number;
+  input: Record<string, unknown>;
+  review?: {
+    policy?: ReviewPolicy;
+    /** How long to wait for a person, as words ("2 hours"). */
+    deadline?: Duration;
+    deadlineOutcome?: DeadlineOutcome;
+  };
+  /** Replaces the configured provider chain for this request only. */
+  chain?: ModelTarget[];
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user';
+  content: string;
+}
+
+export interface ModelCallPolicy {
+  maximumAttempts: number;
+  initialInterval: Duration;
+  maximumInterval: Duration;
+  heartbeatTimeout: Duration;
+  startToCloseTimeout: Duration;
+}
+
+/** Everything the workflow needs after prompt building, resolved once and kept in history. */
+export interface GenerationPlan {
+  templateId: string;
+  templateVersion: number;
+  messages: ChatMessage[];
+  input: unknown;
+  outputJsonSchema: Record<string, unknown>;
+  temperature: number;
+  maxOutputTokens: number;
+  chain: ModelTarget[];
+  review: { policy: ReviewPolicy; deadline: Duration; deadlineOutcome: DeadlineOutcome };
+  callPolicy: ModelCallPolicy;
+}
+
+export interface ModelCallInput {
+  target: ModelTarget;
+  messages: ChatMessage[];
+  outputJsonSchema: Record<string, unknown>;
+  schemaName: string;
+  temperature: number;
+  maxOutputTokens: number;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface ModelAnswer {
+  provider: string;
+  model: string;
+  text: string;
+  finishReason: string;
+  usage: TokenUsage;
+  /** True when the answer came from the bundled provider simulator, not a real model. */
+  simulated: boolean;
+  latencyMs: number;
+}
+
+/** One try of one chain entry: an answer, or the failure that made the workflow move on. */
+export interface ModelAttempt {
+  provider: string;
+  model: string;
+  outcome: 'answered' | 'failed';
+  errorCode?: string;
+  message?: string;
+}
+
+export interface ValidationInput {
+  templateId: string;
+  templateVersion: number;
+  input: unknown;
+  /** Raw model text, or an already-parsed value (an edit from a reviewer). */
+  output: string | { value: unknown };
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  /** The parsed output when it is valid JSON, even if the schema rejects it. */
+  output: unknown;
+  /** Why the schema rejected the output, as `path: message`. */
+  issues: string[];
+  /** What the template's checks found suspicious; flags send an output to review under `when_flagged`. */
+  flags: string[];
+}
+
+export interface ReviewDecision {
+  decision: 'approve' | 'reject' | 'edit';
+  reviewer: string;
+  comment?: string;
+  /** The replacement output, for `edit` only. */
+  output?: unknown;
+}
+
+export interface ReviewRecord {
+  decision: 'approve' | 'reject' | 'edit';
+  reviewer: string;
+  comment?: string;
+  decidedAt: string;
+  /** `deadline` when no person decided in time and the policy's outcome was applied. */
+  via: 'person' | 'deadline';
+}
+
+export interface GenerationState {
+  stage: Stage;
+  reviewStatus: ReviewStatus;
+  templateId?: string;
+  templateVersion?: number;
+  attempts: ModelAttempt[];
+  answer?: Omit<ModelAnswer, 'text'>;
+  validation?: ValidationReport;
+  review?: ReviewRecord;
+  reviewDeadline?: string;
+}
+
+export type GenerationStatus = 'completed' | 'approved' | 'rejected' | 'invalid';
+
+export interface GenerationResult {
+  status: GenerationStatus;
+  /** The released output: the model's, or the reviewer's edit. Null when rejected or invalid. */
+  output: unknown;
+  template: { id: string; version: number };
+  answeredBy: { provider: string; model: string };
+  simulated: boolean;
+  usage: TokenUsage;
+  attempts: ModelAttempt[];
+  validation: ValidationReport;
+  review?: ReviewRecord;
+}
+
+/** Approve, reject or edit a pending review. Rejected by its validator when nothing is pending. */
+export const reviewUpdate = defineUpdate<ReviewRecord, [ReviewDecision]>('review');
+
+export const stateQuery = defineQuery<GenerationState>('state');
+
+export const generationWorkflowName = 'generationWorkflow';

@@ -1,0 +1,253 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { createActivities } from '../activities';
+import {
+  type GenerationPlan,
+  type GenerationRequest,
+  type GenerationResult,
+  type GenerationState,
+  type ModelAnswer,
+  type ModelAttempt,
+  type ReviewDecision,
+  type ReviewRecord,
+  type Stage,
+  type ReviewStatus,
+  reviewUpdate,
+  stateQuery,
+} from './contract';
+import { reviewDecisionSchema } from './review-decision';
+import { modelKey, providerKey, reviewStatusKey, stageKey, templateVersionKey } from './search-attributes';
+import { resolveStatus, reviewIsRequired } from './outcome';
+
+type Activities = ReturnType<typeof createActivities>;
+
+// Prompt building and validation are quick and local: retry a few times, but never a bad template or input.
+const local = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['TEMPLATE_NOT_FOUND', 'TEMPLATE_INPUT_INVALID'] },
+});
+
+/**
+ * One generative request: build the prompt, call the models of the chain in order until one answers,
+ * validate the answer, and wait for a person when the review policy asks for one.
+ */
+export async function generationWorkflow(request: GenerationRequest): Promise<GenerationResult> {
+  const state: GenerationState = { stage: 'queued', reviewStatus: 'not_required', attempts: [] };
+  let pendingDecision: ReviewRecord | undefined;
+  let editedOutput: unknown;
+  let decisionInFlight = false;
+
+  setHandler(stateQuery, () => state);
+
+  setHandler(
+    reviewUpdate,
+    async (decision: ReviewDecision) => {
+      decisionInFlight = true;
+      try {
+        if (decision.decision === 'edit') {
+          editedOutput = await validateEdit(plan, decision.output);
+        }
+        pendingDecision = {
+          decision: decision.decision,
+          reviewer: decision.reviewer,
+          comment: decision.comment,
+          decidedAt: new Date().toISOString(),
+          via: 'person',
+        };
+        return pendingDecision;
+      } finally {
+        decisionInFlight = false;
+      }
+    },
+    {
+      // A validator rejects before anything reaches history, so a stray or malformed decision leaves no trace.
+      validator: (decision: ReviewDecision) => {
+        if (state.reviewStatus !== 'pending' || pendingDecision || decisionInFlight) {
+          throw ApplicationFailure.nonRetryable('No review is pending', 'REVIEW_NOT_PENDING');
+        }
+        if (decision?.decision === 'approve' && state.validation?.valid === false) {
+          throw ApplicationFailure.nonRetryable('decision: the output is invalid; edit it or reject it',
+            'REVIEW_DECISION_INVALID', { field: 'decision' });
+        }
+        const parsed = reviewDecisionSchema.safeParse(decision);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw ApplicationFailure.nonRetryable(
+            `${issue?.path.join('.') || '(decision)'}: ${issue?.message ?? 'invalid'}`,
+            'REVIEW_DECISION_INVALID',
+            { field: issue?.path.join('.') || '(decision)' },
+          );
+        }
+      },
+    },
+  );
+
+  enterStage(state, 'prompt');
+  const plan = await local.preparePrompt(request);
+  state.templateId = plan.templateId;
+  state.templateVersion = plan.templateVersion;
+  upsertSearchAttributes([{ key: templateVersionKey, value: plan.templateVersion }]);
+
+  enterStage(state, 'model');
+  const answer = await callChain(plan, state);
+
+  enterStage(state, 'validation');
+  const validation = await local.validateOutput({
+    templateId: plan.templateId,
+    templateVersion: plan.templateVersion,
+    input: plan.input,
+    output: answer.text,
+  });
+  state.validation = validation;
+  if (!validation.valid) {
+    log.warn('output failed validation', { issues: validation.issues });
+  }
+
+  let review: ReviewRecord | undefined;
+  if (reviewIsRequired(plan.review.policy, validation)) {
+    review = await waitForReview(plan, state, () => pendingDecision);
+  }
+
+  enterStage(state, 'done');
+  await condition(allHandlersFinished);
+
+  const status = resolveStatus(validation, review);
+  const released = status === 'approved' || status === 'completed';
+  return {
+    status,
+    output: released ? (review?.decision === 'edit' ? editedOutput : validation.output) : null,
+    template: { id: plan.templateId, version: plan.templateVersion },
+    answeredBy: { provider: answer.provider, model: answer.model },
+    simulated: answer.simulated,
+    usage: answer.usage,
+    attempts: state.attempts,
+    validation,
+    review,
+  };
+}
+
+/** Tries each chain entry in order; Temporal retries each one by its policy before we move to the next. */
+async function callChain(plan: GenerationPlan, state: GenerationState): Promise<ModelAnswer> {
+  const { callModel } = proxyActivities<Activities>({
+    startToCloseTimeout: plan.callPolicy.startToCloseTimeout,
+    heartbeatTimeout: plan.callPolicy.heartbeatTimeout,
+    retry: {
+      initialInterval: plan.callPolicy.initialInterval,
+      maximumInterval: plan.callPolicy.maximumInterval,
+      maximumAttempts: plan.callPolicy.maximumAttempts,
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes: ['PROVIDER_REJECTED', 'PROVIDER_NOT_CONFIGURED'],
+    },
+  });
+
+  for (const target of plan.chain) {
+    upsertSearchAttributes([
+      { key: providerKey, value: target.provider },
+      { key: modelKey, value: target.model },
+    ]);
+
+    try {
+      const answer = await callModel({
+        target,
+        messages: plan.messages,
+        outputJsonSchema: plan.outputJsonSchema,
+        schemaName: plan.templateId.replace(/[^a-zA-Z0-9_-]/g, '_'),
+        temperature: plan.temperature,
+        maxOutputTokens: plan.maxOutputTokens,
+      });
+      state.attempts.push({ ...target, outcome: 'answered' });
+      const { text: _text, ...summary } = answer;
+      state.answer = summary;
+      return answer;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) {
+        throw err;
+      }
+      state.attempts.push(describeFailure(target.provider, target.model, err));
+      log.warn('chain entry failed, trying the next one', { provider: target.provider, model: target.model });
+    }
+  }
+
+  enterStage(state, 'failed');
+  const reasons = state.attempts.map((a) => `${a.provider}/${a.model}: ${a.errorCode ?? 'failed'}`).join('; ');
+  throw ApplicationFailure.nonRetryable(`Every provider in the chain failed: ${reasons}`, 'ALL_PROVIDERS_FAILED', {
+    attempts: state.attempts,
+  });
+}
+
+function describeFailure(provider: string, model: string, err: ActivityFailure): ModelAttempt {
+  const cause = err.cause;
+  const errorCode = cause instanceof ApplicationFailure ? (cause.type ?? 'APPLICATION') : (cause?.name ?? 'UNKNOWN');
+  return { provider, model, outcome: 'failed', errorCode, message: cause?.message ?? err.message };
+}
+
+/** Waits durably for a decision; at the deadline the policy's outcome is applied and recorded as such. */
+async function waitForReview(
+  plan: GenerationPlan,
+  state: GenerationState,
+  decided: () => ReviewRecord | undefined,
+): Promise<ReviewRecord> {
+  enterStage(state, 'review');
+  setReviewStatus(state, 'pending');
+  state.reviewDeadline = new Date(Date.now() + msToNumber(plan.review.deadline)).toISOString();
+
+  const inTime = await condition(() => decided() !== undefined, plan.review.deadline);
+  const record: ReviewRecord = inTime && decided()
+    ? (decided() as ReviewRecord)
+    : {
+      decision: plan.review.deadlineOutcome,
+      reviewer: 'deadline',
+      decidedAt: new Date().toISOString(),
+      via: 'deadline',
+    };
+
+  state.review = record;
+  setReviewStatus(state, statusAfterReview(record));
+  log.info('review decided', { decision: record.decision, via: record.via, workflowId: workflowInfo().workflowId });
+  return record;
+}
+
+async function validateEdit(plan: GenerationPlan, output: unknown): Promise<unknown> {
+  const report = await local.validateOutput({
+    templateId: plan.templateId,
+    templateVersion: plan.templateVersion,
+    input: plan.input,
+    output: { value: output },
+  });
+  if (!report.valid) {
+    // Failing the update (not the workflow) tells the reviewer why and keeps the review open.
+    throw ApplicationFailure.nonRetryable(`Edited output is invalid: ${report.issues.join('; ')}`,
+      'REVIEW_EDIT_INVALID', { issues: report.issues });
+  }
+
+  return report.output;
+}
+
+function statusAfterReview(record: ReviewRecord): ReviewStatus {
+  if (record.via === 'deadline') {
+    return 'expired';
+  }
+
+  return record.decision === 'approve' ? 'approved' : record.decision === 'edit' ? 'edited' : 'rejected';
+}
+
+function enterStage(state: GenerationState, stage: Stage): void {
+  state.stage = stage;
+  upsertSearchAttributes([{ key: stageKey, value: stage }]);
+}
+
+function setReviewStatus(state: GenerationState, status: ReviewStatus): void {
+  state.reviewStatus = status;
+  upsertSearchAttributes([{ key: reviewStatusKey, value: status }]);
+}
+

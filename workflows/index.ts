@@ -1,0 +1,2 @@
+/** The workflows this worker registers; the bundler starts here. */
+export { generationWorkflow } from './generation';
