@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { chainFor, type AppConfig } from '../common/config';
 import { ProductError } from '../common/errors';
+import { generationRequestSchema } from '../common/request-schema';
 import { getTemplate } from '../prompts/library';
 import { renderPrompt } from '../prompts/render';
 import type { GenerationPlan, GenerationRequest } from '../workflows/contract';
@@ -11,6 +12,7 @@ import type { GenerationPlan, GenerationRequest } from '../workflows/contract';
  */
 export async function preparePlan(config: AppConfig, request: GenerationRequest): Promise<GenerationPlan> {
   try {
+    checkRequest(request);
     const template = getTemplate(request.templateId, request.templateVersion);
     const rendered = await renderPrompt(template, request.input);
 
@@ -32,6 +34,15 @@ export async function preparePlan(config: AppConfig, request: GenerationRequest)
     };
   } catch (err) {
     throw toActivityFailure(err);
+  }
+}
+
+/** Callers that skip the client (the Temporal UI, the CLI, another SDK) reach the workflow unchecked. */
+function checkRequest(request: unknown): void {
+  const parsed = generationRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ProductError('REQUEST_INVALID', { field: issue?.path.join('.') || '(request)', reason: issue?.message });
   }
 }
 

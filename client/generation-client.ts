@@ -7,6 +7,7 @@ import {
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { errorCatalogue, type ErrorCode, ProductError } from '../common/errors';
 import { getTemplate } from '../prompts/library';
 import { parseTemplateInput } from '../prompts/render';
@@ -21,7 +22,7 @@ import {
   stateQuery,
 } from '../workflows/contract';
 import { reviewStatusKey, stageKey, templateKey, tenantKey } from '../workflows/search-attributes';
-import { type StartGenerationRequest, startGenerationSchema } from './request-schema';
+import { type StartGenerationRequest, startGenerationSchema } from '../common/request-schema';
 import { reviewDecisionSchema } from '../workflows/review-decision';
 
 export interface GenerationClientOptions {
@@ -89,9 +90,10 @@ export class GenerationClient {
         taskQueue: this.taskQueue,
         workflowId,
         args: [workflowRequest],
-        // A closed run keeps its id for the namespace's retention, so a repeated key returns the first run.
+        // A repeated key, running or closed (within the namespace's retention), fails the start and we answer
+        // with the run that already exists: the caller learns it is a repeat and nothing runs twice.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: tenantKey, value: request.tenant },
           { key: templateKey, value: template.id },
@@ -171,9 +173,18 @@ export class GenerationClient {
       try {
         return await handle.executeUpdate(reviewUpdate, { args: [decision] });
       } catch (err) {
+        if (!(err instanceof WorkflowUpdateFailedError) && (await handle.describe()).status.name !== 'RUNNING') {
+          // A closed run cannot take updates; to the reviewer that simply means nothing is pending.
+          throw new ProductError('REVIEW_NOT_PENDING', { field: workflowId }, { cause: err });
+        }
         throw asProductError(err, workflowId);
       }
     });
+  }
+
+  /** The run's full event history, for replay tests and audits. */
+  async history(workflowId: string): Promise<History> {
+    return withNotFound(workflowId, () => this.client.workflow.getHandle(workflowId).fetchHistory());
   }
 
   urlOf(workflowId: string): string | undefined {

@@ -12,9 +12,22 @@ const redactedPaths = [
   'req.headers["x-api-key"]',
 ];
 
+export interface LoggerOptions {
+  level?: string;
+  /** A file to append JSON lines to instead of stdout, for entry points that print for people. */
+  file?: string;
+}
+
 /** One root logger per process; callers bind their own fields with `child`. */
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): pino.Logger {
-  return pino({ name, level, redact: { paths: redactedPaths, censor: '[redacted]' } });
+export function createLogger(name: string, options: LoggerOptions = {}): pino.Logger {
+  const settings = {
+    name,
+    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+  };
+
+  return options.file ? pino(settings, pino.destination({ dest: options.file, mkdir: true, sync: false }))
+    : pino(settings);
 }
 
 export type Logger = pino.Logger;

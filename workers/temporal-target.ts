@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { AppConfig } from '../common/config';
@@ -10,7 +11,7 @@ import { ensureTemporalCli } from './temporal-cli';
 
 /** Where the product's Temporal Service is, and the dev server when we started one. */
 export interface TemporalTarget {
-  connectionOptions: ConnectionOptions;
+  connectionOptions: NativeConnectionOptions;
   namespace: string;
   /** Base URL of the Web UI when known (the dev server's, or `temporalUiUrl` from config). */
   uiUrl?: string;
@@ -25,7 +26,7 @@ export async function resolveTemporalTarget(config: AppConfig, logger: Logger,
   env: NodeJS.ProcessEnv = process.env): Promise<TemporalTarget> {
   if (env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE) {
     const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
-    const target = { connectionOptions: connectionOptions as ConnectionOptions, namespace,
+    const target = { connectionOptions, namespace,
       uiUrl: config.temporalUiUrl };
     logger.info({ address: connectionOptions.address, namespace }, 'using the configured Temporal Service');
     await registerSearchAttributes(target, logger);

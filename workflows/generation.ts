@@ -34,7 +34,10 @@ type Activities = ReturnType<typeof createActivities>;
 // Prompt building and validation are quick and local: retry a few times, but never a bad template or input.
 const local = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['TEMPLATE_NOT_FOUND', 'TEMPLATE_INPUT_INVALID'] },
+  retry: {
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['TEMPLATE_NOT_FOUND', 'TEMPLATE_INPUT_INVALID', 'REQUEST_INVALID'],
+  },
 });
 
 /**
@@ -93,7 +96,7 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
   );
 
   enterStage(state, 'prompt');
-  const plan = await local.preparePrompt(request);
+  const plan = await local.preparePrompt(request).catch(failWithCause);
   state.templateId = plan.templateId;
   state.templateVersion = plan.templateVersion;
   upsertSearchAttributes([{ key: templateVersionKey, value: plan.templateVersion }]);
@@ -183,6 +186,19 @@ async function callChain(plan: GenerationPlan, state: GenerationState): Promise<
   throw ApplicationFailure.nonRetryable(`Every provider in the chain failed: ${reasons}`, 'ALL_PROVIDERS_FAILED', {
     attempts: state.attempts,
   });
+}
+
+/** Fails the run with the activity's own catalogue code, so callers see TEMPLATE_INPUT_INVALID, not a wrapper. */
+function failWithCause(err: unknown): never {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    throw ApplicationFailure.create({
+      type: err.cause.type ?? 'INTERNAL',
+      message: err.cause.message,
+      nonRetryable: true,
+      details: err.cause.details as unknown[] | undefined,
+    });
+  }
+  throw err;
 }
 
 function describeFailure(provider: string, model: string, err: ActivityFailure): ModelAttempt {

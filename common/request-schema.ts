@@ -14,14 +14,12 @@ const key = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, {
   message: 'use letters, digits and . _ : - only',
 });
 
-/** The body of `POST /v1/generations`, and what the TypeScript client accepts. */
-export const startGenerationSchema = z.strictObject({
+/** A generation request as the workflow receives it; the activity that builds the prompt checks it again. */
+export const generationRequestSchema = z.strictObject({
   tenant: key,
   templateId: z.string().trim().min(1).max(100),
   templateVersion: z.number().int().min(1).optional(),
   input: z.record(z.string(), z.unknown()),
-  /** Makes the start idempotent: the same key for the same tenant returns the same run. */
-  idempotencyKey: key.optional(),
   review: z
     .strictObject({
       policy: z.enum(['always', 'never', 'when_flagged']).optional(),
@@ -30,6 +28,12 @@ export const startGenerationSchema = z.strictObject({
     })
     .optional(),
   chain: z.array(z.strictObject({ provider: z.string().min(1), model: z.string().min(1) })).min(1).optional(),
+});
+
+/** The body of `POST /v1/generations`, and what the TypeScript client accepts. */
+export const startGenerationSchema = generationRequestSchema.extend({
+  /** Makes the start idempotent: the same key for the same tenant returns the same run. */
+  idempotencyKey: key.optional(),
 });
 
 export type StartGenerationRequest = z.infer<typeof startGenerationSchema>;

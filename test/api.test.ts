@@ -1,0 +1,125 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApiServer } from '../client/api/server';
+import { findReleaseNotes, startTestEnvironment, type TestEnvironment } from './helpers/environment';
+import { tenantKey } from '../workflows/search-attributes';
+
+describe('the REST API', () => {
+  let env: TestEnvironment;
+  let api: FastifyInstance;
+  let baseUrl: string;
+  let document: string;
+
+  beforeAll(async () => {
+    env = await startTestEnvironment();
+    api = buildApiServer({ generations: env.generations, logger: env.logger });
+    baseUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+    document = findReleaseNotes().text;
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await env.stop();
+  });
+
+  async function post(path: string, body: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  async function get(path: string): Promise<{ status: number; body: any }> { // eslint-disable-line
+    const response = await fetch(`${baseUrl}${path}`);
+    return { status: response.status, body: await response.json() };
+  }
+
+  async function runsOf(tenant: string): Promise<number> {
+    let count = 0;
+    for await (const _run of env.client.workflow.list({ query: `${tenantKey.name} = '${tenant}'` })) {
+      count += 1;
+    }
+    return count;
+  }
+
+  test('a bad template input is a 400 with its code and field, and starts nothing', async () => {
+    const tenant = `bad-input-${Date.now()}`;
+
+    const response = await post('/v1/generations', { tenant, templateId: 'release-digest', input: { document: 7 } });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'TEMPLATE_INPUT_INVALID', field: 'document' });
+    expect(await runsOf(tenant)).toBe(0);
+  });
+
+  test('a missing tenant is a 400 naming the tenant field', async () => {
+    const response = await post('/v1/generations', { templateId: 'release-digest', input: { document } });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'REQUEST_INVALID', field: 'tenant' });
+  });
+
+  test('an unknown template is a 404 with its code', async () => {
+    const response = await post('/v1/generations', { tenant: 't', templateId: 'nope', input: {} });
+
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('TEMPLATE_NOT_FOUND');
+  });
+
+  test('a body that is not JSON is a 400 with the request code', async () => {
+    const response = await post('/v1/generations', '{not json');
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('REQUEST_INVALID');
+  });
+
+  test('an unknown generation id is a 404', async () => {
+    const response = await get('/v1/generations/gen-nobody-nothing');
+
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('GENERATION_NOT_FOUND');
+  });
+
+  test('a generation started over HTTP can be listed as pending, approved over HTTP, and read back', async () => {
+    const started = await post('/v1/generations', {
+      tenant: 'api',
+      templateId: 'release-digest',
+      input: { document },
+      review: { policy: 'always' },
+    });
+    expect(started.status).toBe(202);
+    const workflowId = started.body.workflowId as string;
+
+    const pending = await waitFor(async () => {
+      const reviews = (await get('/v1/reviews')).body.reviews as Array<{ workflowId: string }>;
+      return reviews.some((review) => review.workflowId === workflowId);
+    });
+    const decided = await post(`/v1/generations/${workflowId}/review`, { decision: 'approve', reviewer: 'dee' });
+    const finished = await waitFor(async () => (await get(`/v1/generations/${workflowId}`)).body.status === 'COMPLETED');
+    const view = await get(`/v1/generations/${workflowId}`);
+
+    expect(pending).toBe(true);
+    expect(decided.status).toBe(200);
+    expect(decided.body.review).toMatchObject({ decision: 'approve', reviewer: 'dee' });
+    expect(finished).toBe(true);
+    expect(view.body.result.status).toBe('approved');
+  });
+
+  test('a decision with no reviewer is a 400 naming the reviewer field', async () => {
+    const response = await post('/v1/generations/gen-any-id/review', { decision: 'approve' });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'REVIEW_DECISION_INVALID', field: 'reviewer' });
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, tries = 100): Promise<boolean> {
+  for (let i = 0; i < tries; i += 1) {
+    if (await check()) {
+      return true;
+    }
+    await new Promise((done) => setTimeout(done, 150));
+  }
+  return false;
+}

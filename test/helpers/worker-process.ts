@@ -1,0 +1,25 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const projectRoot = resolve(__dirname, '../..');
+
+/** A worker in its own process, as production runs it, so a test can kill it with SIGKILL. */
+export function spawnWorkerProcess(address: string, config: unknown, name: string): ChildProcess {
+  const configFile = join(process.env.TEST_WORK_DIR ?? '/tmp', `${name}-config.json`);
+  writeFileSync(configFile, JSON.stringify(config));
+
+  const child = spawn(process.execPath, [join(projectRoot, 'node_modules/tsx/dist/cli.mjs'), 'workers/worker-main.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, TEMPORAL_ADDRESS: address, GENAI_CONFIG: configFile, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+export function waitForExit(child: ChildProcess): Promise<NodeJS.Signals | number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve(child.signalCode ?? child.exitCode);
+  }
+  return new Promise((done) => child.once('exit', (code, signal) => done(signal ?? code)));
+}
