@@ -42,8 +42,10 @@ export function parseDiff(document: string): ParsedDiff {
     const lineStart = offset;
     offset += raw.length + 1;
 
-    // Inside a hunk the header counts say which lines belong to it, so a removed "--- x" line is not a header.
-    if (state && (state.oldLeft > 0 || state.newLeft > 0)) {
+    // Inside a hunk the header counts say which lines belong to it, so a removed "--- x" line is not a header;
+    // a new hunk or file header still ends it, in case the counts of a hand-edited diff are wrong.
+    const startsSection = hunkHeader.test(line) || line.startsWith('diff --git ');
+    if (state && (state.oldLeft > 0 || state.newLeft > 0) && !startsSection) {
       readHunkLine(state, line, lineStart);
       continue;
     }

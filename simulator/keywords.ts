@@ -2,10 +2,19 @@
 
 import { nameWords } from './text';
 
-const securityWords = /\b(security|vulnerab\w*|cve-\d+|xss|csrf|injection|exploit\w*|secrets?|credentials?|passwords?)\b/i;
-const bugWords = /\b(fix(es|ed)?|bugs?|crash\w*|errors?|exceptions?|fail\w*|broken|regressions?|null|leak\w*|panic)\b/i;
-const riskWords = /\b(todo|fixme|hack|deprecat\w*|unsafe|eval|race|timeouts?|retry|retries|locks?|breaking|remov\w*)\b/i;
-const cosmeticWords = /\b(typos?|whitespace|format\w*|style|comments?|docs?|readme|renam\w*|wording)\b/i;
+/** A case-insensitive match of any of the patterns as a whole word. */
+function anyWord(...patterns: string[]): RegExp {
+  return new RegExp(`\\b(${patterns.join('|')})\\b`, 'i');
+}
+
+const securityWords = anyWord('security', 'vulnerab\\w*', 'cve-\\d+', 'xss', 'csrf', 'injection', 'exploit\\w*',
+  'secrets?', 'credentials?', 'passwords?');
+const bugWords = anyWord('fix(es|ed)?', 'bugs?', 'crash\\w*', 'errors?', 'exceptions?', 'fail\\w*', 'broken',
+  'regressions?', 'null', 'leak\\w*');
+const riskWords = anyWord('todo', 'fixme', 'hack', 'deprecat\\w*', 'unsafe', 'eval', 'race', 'timeouts?', 'retry',
+  'retries', 'locks?', 'breaking', 'remov\\w*');
+const cosmeticWords = anyWord('typos?', 'whitespace', 'format\\w*', 'style', 'comments?', 'docs?', 'readme',
+  'renam\\w*', 'wording');
 
 /**
  * Urgency from 0 (cosmetic) to 4 (security). Security and bug words win over the rest, so a line that

@@ -14,18 +14,6 @@ export function hashText(text: string): number {
   return hash >>> 0;
 }
 
-/** Shortens to at most `maxChars`, cutting at a word boundary when one is reasonably close. */
-export function clipChars(text: string, maxChars: number): string {
-  if (text.length <= maxChars) {
-    return text;
-  }
-
-  const cut = text.slice(0, maxChars);
-  const space = cut.lastIndexOf(' ');
-  const atWord = space > maxChars * 0.6 ? cut.slice(0, space) : cut;
-  return atWord.trimEnd();
-}
-
 /** Keeps the first `maxWords` words, so generated sentences stay short whatever the input's lines are. */
 export function clipWords(text: string, maxWords: number): string {
   const words = text.split(/\s+/).filter((word) => word.length > 0);

@@ -29,8 +29,8 @@ describe('a worker killed during a model call', () => {
         heartbeatTimeout: '2 seconds', startToCloseTimeout: '2 minutes' },
     });
     const generations = new GenerationClient({ client: new Client({ connection }), taskQueue: config.taskQueue });
-    // The first call hangs long enough for the kill to land while it is in flight.
-    simulator.faults.set([{ kind: 'slow', delayMs: 30_000, times: 1 }]);
+    // The first call never answers, so the kill is certain to land while it is in flight.
+    simulator.faults.set([{ kind: 'timeout', times: 1 }]);
 
     const first = spawnWorkerProcess(temporalAddress(), config, 'crash-first');
     workers.push(first);

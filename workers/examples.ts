@@ -40,22 +40,41 @@ function findNpmReadme(): { path: string; text: string } {
   throw new Error('no release notes found: install Debian\'s git package or run npm install first');
 }
 
+/** Generated files say nothing a reviewer can act on and would crowd out the code. */
+const generatedPaths = [':(exclude)package-lock.json', ':(exclude)test/histories'];
+
 /**
- * A diff from this repository's own history: the newest commit whose patch is small enough to review whole.
- * Taken at run time, so it is whatever the history holds on this machine.
+ * A diff from this repository's own history: the newest commit's patch, whole files at a time up to a size a
+ * reviewer reads in one go. Taken at run time, so it is whatever the history holds on this machine.
  */
 export function findRecentDiff(repo = projectRoot): { commit: string; text: string } {
-  const commits = safeExec('git', ['-C', repo, 'log', '--format=%H', '-n', '50', '--no-merges']).split('\n')
+  const commits = safeExec('git', ['-C', repo, 'log', '--format=%H', '-n', '20', '--no-merges']).split('\n')
     .filter(Boolean);
 
   for (const commit of commits) {
-    const patch = safeExec('git', ['-C', repo, 'show', '--format=', '--patch', '--no-color', commit]);
-    if (patch.trim().length > 0 && patch.length <= largestDiffBytes) {
-      return { commit, text: patch };
+    const patch = safeExec('git', ['-C', repo, 'show', '--format=', '--patch', '--no-color', commit, '--',
+      '.', ...generatedPaths]);
+    const text = firstFilesWithin(patch, largestDiffBytes);
+    if (text.length > 0) {
+      return { commit, text };
     }
   }
 
-  throw new Error(`no commit in ${repo} has a patch under ${largestDiffBytes} bytes; run from a git clone`);
+  throw new Error(`no commit found in ${repo}; the diff example needs a git clone with history`);
+}
+
+/** Keeps whole per-file sections of a patch while they fit, so every hunk shown is complete. */
+function firstFilesWithin(patch: string, limit: number): string {
+  const sections = patch.split(/^(?=diff --git )/m).filter((section) => section.startsWith('diff --git '));
+  let text = '';
+  for (const section of sections) {
+    if (text.length + section.length > limit) {
+      break;
+    }
+    text += section;
+  }
+
+  return text;
 }
 
 export function buildExampleRequests(): ExampleRequest[] {

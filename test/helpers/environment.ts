@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { GenerationClient } from '../../client/generation-client';
 import { parseConfig, type AppConfig } from '../../common/config';
 import { createLogger, type Logger } from '../../common/logger';
@@ -40,7 +40,17 @@ export function testConfig(simulatorUrl: string, overrides: Record<string, unkno
   });
 }
 
+/** The SDK logs every worker state change at INFO; tests only want its warnings. */
+export function quietSdkLogs(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger(process.env.TEST_SDK_LOG_LEVEL === 'WARN' ? 'WARN' : 'ERROR') });
+  } catch {
+    // Already installed by an earlier call in this module registry.
+  }
+}
+
 export async function startTestEnvironment(overrides?: ConfigOverrides): Promise<TestEnvironment> {
+  quietSdkLogs();
   const logger = createLogger('test', { level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const address = temporalAddress();
   const simulator = await startSimulator({ logger: false });

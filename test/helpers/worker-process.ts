@@ -1,18 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { openSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const projectRoot = resolve(__dirname, '../..');
 
 /** A worker in its own process, as production runs it, so a test can kill it with SIGKILL. */
 export function spawnWorkerProcess(address: string, config: unknown, name: string): ChildProcess {
-  const configFile = join(process.env.TEST_WORK_DIR ?? '/tmp', `${name}-config.json`);
+  const workDir = process.env.TEST_WORK_DIR ?? '/tmp';
+  const configFile = join(workDir, `${name}-config.json`);
   writeFileSync(configFile, JSON.stringify(config));
+  const log = openSync(join(workDir, `${name}.log`), 'a');
 
-  const child = spawn(process.execPath, [join(projectRoot, 'node_modules/tsx/dist/cli.mjs'), 'workers/worker-main.ts'], {
+  // `node --import tsx` keeps the worker in this one process: the tsx CLI would fork a child that a SIGKILL
+  // of the parent leaves running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker-main.ts'], {
     cwd: projectRoot,
     env: { ...process.env, TEMPORAL_ADDRESS: address, GENAI_CONFIG: configFile, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', log, log],
   });
   return child;
 }

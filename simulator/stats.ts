@@ -1,0 +1,58 @@
+/** Counters for chat completion requests, read by tests and benchmarks through /_sim/stats. */
+
+import type { FaultKind } from './faults';
+
+/**
+ * How a request ended: `ok` (answered in full), `length` (cut at the request's token limit),
+ * `bad_request` (rejected with 400), or the kind of fault that was injected.
+ */
+export type Outcome = 'ok' | 'length' | 'bad_request' | FaultKind;
+
+export interface SimulatorStats {
+  requests: number;
+  byModel: Record<string, number>;
+  byOutcome: Partial<Record<Outcome, number>>;
+  /** Tokens reported in the usage of answered requests. */
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export class StatsRecorder {
+  private requests = 0;
+  private promptTokens = 0;
+  private completionTokens = 0;
+  // Maps, because model names come from clients and must not collide with object built-ins.
+  private readonly byModel = new Map<string, number>();
+  private readonly byOutcome = new Map<Outcome, number>();
+
+  /** `model` is undefined when the body was too broken to name one. */
+  record(model: string | undefined, outcome: Outcome, usage?: { prompt: number; completion: number }): void {
+    this.requests += 1;
+    this.byOutcome.set(outcome, (this.byOutcome.get(outcome) ?? 0) + 1);
+
+    if (model !== undefined) {
+      this.byModel.set(model, (this.byModel.get(model) ?? 0) + 1);
+    }
+
+    if (usage) {
+      this.promptTokens += usage.prompt;
+      this.completionTokens += usage.completion;
+    }
+  }
+
+  /** A copy, so callers can keep it and compare it with a later one. */
+  snapshot(): SimulatorStats {
+    return {
+      requests: this.requests,
+      byModel: Object.fromEntries(this.byModel),
+      byOutcome: Object.fromEntries(this.byOutcome),
+      promptTokens: this.promptTokens,
+      completionTokens: this.completionTokens,
+    };
+  }
+
+  /** The models requests have named so far, in first-seen order. */
+  models(): string[] {
+    return [...this.byModel.keys()];
+  }
+}
