@@ -20,7 +20,7 @@ export function classifyProviderError(err: unknown, provider: string, model: str
 
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
-    const retryAfterMs = retryAfterFrom(err.headers);
+    const retryAfterMs = retryAfterFrom(err.headers as Headers | undefined);
 
     if (status === 429) {
       return failure('PROVIDER_RATE_LIMITED', `${where}: 429 ${err.message}`, false, err, retryAfterMs);

@@ -31,7 +31,7 @@ export function validateOutput(input: ValidationInput): ValidationReport {
     return { valid: false, output: value, issues, flags: [] };
   }
 
-  const templateInput = template.input.parse(input.input);
+  const templateInput: unknown = template.input.parse(input.input);
   const flags = template.check ? template.check(parsed.data, templateInput) : [];
   return { valid: true, output: parsed.data, issues: [], flags };
 }

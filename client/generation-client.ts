@@ -166,7 +166,7 @@ export class GenerationClient {
 
   /** Delivers a decision as an Update: the call returns only once the workflow has accepted and recorded it. */
   async decide(workflowId: string, raw: unknown): Promise<ReviewRecord> {
-    const decision = parseOrThrow(reviewDecisionSchema, raw, 'REVIEW_DECISION_INVALID') as ReviewDecision;
+    const decision: ReviewDecision = parseOrThrow(reviewDecisionSchema, raw, 'REVIEW_DECISION_INVALID');
     const handle = this.client.workflow.getHandle(workflowId);
 
     return withNotFound(workflowId, async () => {

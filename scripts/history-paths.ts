@@ -32,7 +32,8 @@ async function settle(generations: GenerationClient, workflowId: string): Promis
 export const recordedPaths: RecordedPath[] = [
   {
     name: 'completed-without-review',
-    drive: async (generations, { document }) => settle(generations, (await generations.start(base(document))).workflowId),
+    drive: async (generations, { document }) =>
+      settle(generations, (await generations.start(base(document))).workflowId),
   },
   {
     name: 'review-approved',

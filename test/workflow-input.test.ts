@@ -20,7 +20,7 @@ describe('bad input that reaches the workflow directly', () => {
       workflowId: `bad-${Date.now()}-${Math.random()}`,
       args: [input],
     });
-    const err = await handle.result().catch((error: unknown) => error);
+    const err: unknown = await handle.result().catch((error: unknown) => error);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     return (err as WorkflowFailedError).cause as ApplicationFailure;
   }

@@ -64,7 +64,7 @@ export async function registerSearchAttributes(target: TemporalTarget, logger: L
   try {
     const searchAttributes: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
     for (const key of allSearchAttributeKeys) {
-      searchAttributes[key.name] = indexedTypes[key.type as keyof typeof indexedTypes];
+      searchAttributes[key.name] = indexedTypes[key.type];
     }
     await connection.operatorService.addSearchAttributes({ namespace: target.namespace, searchAttributes });
     logger.info({ namespace: target.namespace }, 'search attributes registered');

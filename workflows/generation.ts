@@ -169,8 +169,7 @@ async function callChain(plan: GenerationPlan, state: GenerationState): Promise<
         maxOutputTokens: plan.maxOutputTokens,
       });
       state.attempts.push({ ...target, outcome: 'answered' });
-      const { text: _text, ...summary } = answer;
-      state.answer = summary;
+      state.answer = summaryOf(answer);
       return answer;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) {
@@ -186,6 +185,12 @@ async function callChain(plan: GenerationPlan, state: GenerationState): Promise<
   throw ApplicationFailure.nonRetryable(`Every provider in the chain failed: ${reasons}`, 'ALL_PROVIDERS_FAILED', {
     attempts: state.attempts,
   });
+}
+
+/** The answer without its text, which the state query need not repeat. */
+function summaryOf(answer: ModelAnswer): Omit<ModelAnswer, 'text'> {
+  const { provider, model, finishReason, usage, simulated, latencyMs } = answer;
+  return { provider, model, finishReason, usage, simulated, latencyMs };
 }
 
 /** Fails the run with the activity's own catalogue code, so callers see TEMPLATE_INPUT_INVALID, not a wrapper. */

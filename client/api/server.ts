@@ -18,8 +18,10 @@ export interface ApiServerOptions {
  */
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const { generations } = options;
+  // Typed as Fastify's logger interface so the instance keeps Fastify's default type parameters.
+  const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: options.bodyLimitBytes ?? 2 * 1024 * 1024,
     // Keys in bodies are the callers' own; a duplicated or prototype key must not reach our objects.
     onProtoPoisoning: 'error',
