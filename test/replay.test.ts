@@ -4,7 +4,10 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 
+import { quietSdkLogs } from './helpers/environment';
+
 const historiesFolder = join(__dirname, 'histories');
+quietSdkLogs();
 const historyFiles = readdirSync(historiesFolder).filter((file) => file.endsWith('.json')).sort();
 
 describe('replay of recorded histories', () => {

@@ -13,7 +13,7 @@ import { setSharedDevServer } from './shared-server';
  * test worker reuses. `TEMPORAL_ADDRESS` set by the caller points the tests at an existing server instead.
  */
 export default async function globalSetup(): Promise<void> {
-  const logger = createLogger('test-setup', { level: 'warn' });
+  const logger = createLogger('test-setup', { level: 'info' });
   const workDir = mkdtempSync(join(tmpdir(), 'genai-flow-test-'));
   process.env.TEST_WORK_DIR = workDir;
 
