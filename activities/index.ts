@@ -1,26 +1,40 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
-import type { GenerationRequest, ModelCallInput, ValidationInput } from '../workflows/contract';
+import type {
+  CacheLookupInput,
+  GenerationRequest,
+  ModelAnswer,
+  ModelCallInput,
+  ValidationInput,
+} from '../workflows/contract';
+import { cacheKeyOf, fillCache, lookupCache } from './cache/result-cache';
 import { callModelOnce } from './model-call';
 import { preparePlan } from './prepare-prompt';
 import { createProviderClients } from './providers';
+import type { SharedStores } from './stores';
 import { validateOutput } from './validate-output';
 
 export interface ActivityDeps {
   config: AppConfig;
   logger: Logger;
+  stores: SharedStores;
 }
 
 /**
  * Builds the activities with their dependencies bound, the way the worker registers them. Workflows import
- * this module as a type only.
+ * this module as a type only. The worker owns the stores and closes them at shutdown.
  */
-export function createActivities({ config, logger }: ActivityDeps) {
+export function createActivities({ config, logger, stores }: ActivityDeps) {
   const providers = createProviderClients(config);
+  const modelCallDeps = { config, providers, quotas: stores.quotas, logger };
 
   return {
     preparePrompt: (request: GenerationRequest) => preparePlan(config, request),
-    callModel: (input: ModelCallInput) => callModelOnce(providers, logger, input),
+    callModel: (input: ModelCallInput) => callModelOnce(modelCallDeps, input),
     validateOutput: (input: ValidationInput) => Promise.resolve(validateOutput(input)),
+    lookupCache: (input: CacheLookupInput) => lookupCache(stores.cache, config.cache, input),
+    cacheKey: (input: Pick<CacheLookupInput, 'plan' | 'target'>) => Promise.resolve(cacheKeyOf(config.cache, input)),
+    fillCache: (key: string, answer: ModelAnswer) => fillCache(stores.cache, config.cache, key, answer),
+    releaseCacheClaim: (key: string, owner: string) => stores.cache.releaseClaim(key, owner),
   };
 }

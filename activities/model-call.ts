@@ -1,35 +1,63 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import { resolveTier } from '../common/tiers';
+import { countPromptTokens } from '../common/tokens';
 import type { ModelAnswer, ModelCallInput } from '../workflows/contract';
 import { classifyProviderError } from './classify-failure';
 import type { ProviderClient } from './providers';
+import { acquireQuota } from './quota/acquire';
+import type { QuotaStore } from './quota/types';
 
 /** The simulator marks its answers this way; real providers never send it. */
 const simulatorFingerprint = 'simulator';
 
 const heartbeatEveryMs = 2_000;
 
+export interface ModelCallDeps {
+  config: AppConfig;
+  providers: Map<string, ProviderClient>;
+  quotas: QuotaStore;
+  logger: Logger;
+}
+
 /**
- * Calls one model once. Heartbeats while waiting so that a dead worker is noticed within the heartbeat
- * timeout and the call is retried elsewhere, and passes Temporal's cancellation on to the HTTP request.
+ * Calls one model once, inside its quota. Heartbeats while waiting so that a dead worker is noticed within the
+ * heartbeat timeout and the call is retried elsewhere, and passes Temporal's cancellation on to the request.
  */
-export async function callModelOnce(
-  providers: Map<string, ProviderClient>,
-  logger: Logger,
-  input: ModelCallInput,
-): Promise<ModelAnswer> {
+export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput): Promise<ModelAnswer> {
   const { provider: providerName, model } = input.target;
-  const provider = providers.get(providerName);
+  const provider = deps.providers.get(providerName);
   if (!provider) {
     throw ApplicationFailure.create({ type: 'PROVIDER_NOT_CONFIGURED', message: providerName, nonRetryable: true });
   }
 
   const context = Context.current();
-  const log = logger.child({ provider: providerName, model, attempt: context.info.attempt,
-    workflowId: context.info.workflowExecution?.workflowId });
+  const { info } = context;
+  const bucket = `${providerName}/${model}`;
+  const quota = deps.config.quotas.models[bucket];
+  const log = deps.logger.child({ provider: providerName, model, attempt: info.attempt, tenant: input.tenant,
+    workflowId: info.workflowExecution?.workflowId });
+
+  const promptTokens = countPromptTokens(input.messages);
+  const inputPrice = quota?.inputPricePerMillion ?? 0;
+  const outputPrice = quota?.outputPricePerMillion ?? 0;
+  const reservationId = `${info.workflowExecution?.workflowId}/${info.activityId}/${info.attempt}`;
+  const quotaWaitMs = await acquireQuota(deps.quotas, {
+    id: reservationId,
+    bucket,
+    tenant: input.tenant,
+    limits: quota ?? {},
+    budget: resolveTier(deps.config, input.tenant).budget,
+    tokens: promptTokens + input.maxOutputTokens,
+    estimatedCostMicroUsd: Math.round(promptTokens * inputPrice + input.maxOutputTokens * outputPrice),
+    leaseMs: info.startToCloseTimeoutMs,
+    queuedAtMs: input.queuedAtMs,
+    maxWaitMs: input.maxWaitMs,
+  });
+
   const heartbeat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
   const started = Date.now();
-
   try {
     const completion = await provider.client.chat.completions.create(
       {
@@ -47,13 +75,16 @@ export async function callModelOnce(
 
     const choice = completion.choices[0];
     const finishReason = choice?.finish_reason ?? 'unknown';
-    const usage = { inputTokens: completion.usage?.prompt_tokens ?? 0,
+    const usage = { inputTokens: completion.usage?.prompt_tokens ?? promptTokens,
       outputTokens: completion.usage?.completion_tokens ?? 0 };
-    log.info({ finishReason, usage, latencyMs: Date.now() - started }, 'model answered');
+    const costMicroUsd = Math.round(usage.inputTokens * inputPrice + usage.outputTokens * outputPrice);
+    await deps.quotas.settle(reservationId,
+      { tokens: usage.inputTokens + usage.outputTokens, costMicroUsd }, Date.now());
+    log.info({ finishReason, usage, quotaWaitMs, latencyMs: Date.now() - started }, 'model answered');
 
     // An answer cut at the output limit is incomplete however good it looks: never a success.
     if (finishReason === 'length') {
-      throw ApplicationFailure.create({ type: 'OUTPUT_TRUNCATED', message: `${providerName}/${model}` });
+      throw ApplicationFailure.create({ type: 'OUTPUT_TRUNCATED', message: bucket });
     }
 
     return {
@@ -64,11 +95,14 @@ export async function callModelOnce(
       usage,
       simulated: completion.system_fingerprint === simulatorFingerprint,
       latencyMs: Date.now() - started,
+      quotaWaitMs,
+      costMicroUsd,
     };
   } catch (err) {
     if (err instanceof ApplicationFailure) {
       throw err;
     }
+    await deps.quotas.release(reservationId, Date.now());
     const failure = classifyProviderError(err, providerName, model);
     log.warn({ err, code: failure.type, nonRetryable: failure.nonRetryable }, 'model call failed');
     throw failure;

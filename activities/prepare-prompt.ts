@@ -1,5 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { chainFor, type AppConfig } from '../common/config';
+import { chainFor, type AppConfig, type ModelTarget } from '../common/config';
+import { durationMs } from '../common/duration';
+import { modelQueueName } from '../common/queues';
+import { resolveTier } from '../common/tiers';
 import { ProductError } from '../common/errors';
 import { generationRequestSchema } from '../common/request-schema';
 import { getTemplate } from '../prompts/library';
@@ -15,6 +18,9 @@ export async function preparePlan(config: AppConfig, request: GenerationRequest)
     checkRequest(request);
     const template = getTemplate(request.templateId, request.templateVersion);
     const rendered = await renderPrompt(template, request.input);
+    const chain = request.chain ?? chainFor(config, template.id);
+    checkChain(config, chain);
+    const tier = resolveTier(config, request.tenant);
 
     return {
       templateId: template.id,
@@ -24,17 +30,35 @@ export async function preparePlan(config: AppConfig, request: GenerationRequest)
       outputJsonSchema: rendered.outputJsonSchema,
       temperature: template.model.temperature,
       maxOutputTokens: template.model.maxOutputTokens,
-      chain: request.chain ?? chainFor(config, template.id),
+      chain,
       review: {
         policy: request.review?.policy ?? template.review,
         deadline: request.review?.deadline ?? config.review.deadline,
         deadlineOutcome: request.review?.deadlineOutcome ?? config.review.deadlineOutcome,
       },
       callPolicy: { ...config.modelCall },
+      tenant: request.tenant,
+      tier: { name: tier.name, priority: tier.priority, weight: tier.weight, maxWaitMs: tier.maxWaitMs },
+      cache: {
+        enabled: config.cache.enabled,
+        bypass: request.cache?.bypass ?? false,
+        inFlightWaitMs: durationMs(config.cache.inFlightWait),
+      },
+      modelQueues: chain.map((target) => modelQueueName(config.taskQueue, target.provider, target.model)),
     };
   } catch (err) {
     throw toActivityFailure(err);
   }
+}
+
+/** A chain may only name models this deployment has workers and credentials for. */
+function checkChain(config: AppConfig, chain: ModelTarget[]): void {
+  chain.forEach((target, index) => {
+    if (!config.providers[target.provider]?.models.includes(target.model)) {
+      throw new ProductError('REQUEST_INVALID', { field: `chain.${index}`,
+        reason: `no configured model ${target.provider}/${target.model}` });
+    }
+  });
 }
 
 /** Callers that skip the client (the Temporal UI, the CLI, another SDK) reach the workflow unchecked. */

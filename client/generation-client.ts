@@ -30,6 +30,11 @@ export interface GenerationClientOptions {
   taskQueue: string;
   /** Base URL of the Temporal Web UI, to hand out links to runs. */
   uiUrl?: string;
+  /**
+   * The "provider/model" pairs the workers serve. When given, a request whose chain names another is refused
+   * before it starts; without it the run itself fails with the same code.
+   */
+  knownModels?: ReadonlySet<string>;
 }
 
 export interface StartedGeneration {
@@ -69,11 +74,13 @@ export class GenerationClient {
   private readonly client: Client;
   private readonly taskQueue: string;
   private readonly uiUrl?: string;
+  private readonly knownModels?: ReadonlySet<string>;
 
   constructor(options: GenerationClientOptions) {
     this.client = options.client;
     this.taskQueue = options.taskQueue;
     this.uiUrl = options.uiUrl;
+    this.knownModels = options.knownModels;
   }
 
   /** Validates everything a run needs before starting it, so bad input never becomes a failed run. */
@@ -81,6 +88,7 @@ export class GenerationClient {
     const request = parseOrThrow(startGenerationSchema, raw, 'REQUEST_INVALID');
     const template = getTemplate(request.templateId, request.templateVersion);
     parseTemplateInput(template, request.input);
+    this.checkChain(request.chain);
 
     const workflowId = `gen-${request.tenant}-${request.idempotencyKey ?? randomUUID()}`;
     const workflowRequest = toWorkflowRequest(request, template.version);
@@ -187,6 +195,15 @@ export class GenerationClient {
     return withNotFound(workflowId, () => this.client.workflow.getHandle(workflowId).fetchHistory());
   }
 
+  private checkChain(chain: StartGenerationRequest['chain']): void {
+    chain?.forEach((target, index) => {
+      if (this.knownModels && !this.knownModels.has(`${target.provider}/${target.model}`)) {
+        throw new ProductError('REQUEST_INVALID', { field: `chain.${index}`,
+          reason: `no configured model ${target.provider}/${target.model}` });
+      }
+    });
+  }
+
   urlOf(workflowId: string): string | undefined {
     if (!this.uiUrl) {
       return undefined;
@@ -205,6 +222,7 @@ function toWorkflowRequest(request: StartGenerationRequest, templateVersion: num
     input: request.input,
     review: request.review,
     chain: request.chain,
+    cache: request.cache,
   };
 }
 

@@ -1,22 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
+import { durationSchema } from './duration';
 import { ProductError } from './errors';
+import { cacheSchema, checkTierReferences, quotasSchema, storeSchema } from './quota-config';
 
-/** A duration written as words ("10 seconds"), the form Temporal's options take. */
-const duration = z.string()
-  .refine(isDuration, { message: 'expected a duration such as "10 seconds"' })
-  .transform((text) => text as Duration);
-
-function isDuration(text: string): boolean {
-  try {
-    return msToNumber(text as Duration) > 0;
-  } catch {
-    return false;
-  }
-}
+const duration = durationSchema;
 
 const providerSchema = z.strictObject({
   baseUrl: z.url(),
@@ -62,8 +51,26 @@ const configSchema = z
     }),
     modelCall: modelCallSchema.prefault({}),
     review: reviewSchema.prefault({}),
+    quotas: quotasSchema.prefault({}),
+    store: storeSchema.prefault({}),
+    cache: cacheSchema.prefault({}),
   })
-  .superRefine(checkChainTargets);
+  .superRefine((config, ctx) => {
+    checkChainTargets(config, ctx);
+    checkTierReferences(config.quotas, ctx);
+    checkQuotaModels(config, ctx);
+  });
+
+function checkQuotaModels(config: { providers: Record<string, { models: string[] }>;
+  quotas: { models: Record<string, unknown> }; }, ctx: z.RefinementCtx): void {
+  for (const key of Object.keys(config.quotas.models)) {
+    const [provider, ...rest] = key.split('/');
+    const model = rest.join('/');
+    if (!provider || !config.providers[provider]?.models.includes(model)) {
+      ctx.addIssue({ code: 'custom', path: ['quotas', 'models', key], message: `no configured provider model "${key}"` });
+    }
+  }
+}
 
 function checkChainTargets(config: { providers: Record<string, z.infer<typeof providerSchema>>;
   chains: Record<string, Array<z.infer<typeof modelTargetSchema>>>; }, ctx: z.RefinementCtx): void {
@@ -130,6 +137,12 @@ export function chainFor(config: AppConfig, templateId: string): ModelTarget[] {
   }
 
   return [...chain];
+}
+
+/** Every "provider/model" pair the configuration serves. */
+export function configuredModels(config: AppConfig): Set<string> {
+  return new Set(Object.entries(config.providers).flatMap(([name, provider]) =>
+    provider.models.map((model) => `${name}/${model}`)));
 }
 
 function deepFreeze<T>(value: T): T {

@@ -28,6 +28,7 @@ export const generationRequestSchema = z.strictObject({
     })
     .optional(),
   chain: z.array(z.strictObject({ provider: z.string().min(1), model: z.string().min(1) })).min(1).optional(),
+  cache: z.strictObject({ bypass: z.boolean().optional() }).optional(),
 });
 
 /** The body of `POST /v1/generations`, and what the TypeScript client accepts. */

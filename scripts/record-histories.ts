@@ -17,7 +17,7 @@ import { startDevServer } from '../workers/dev-server';
 import { findFreePort } from '../workers/free-port';
 import { findReleaseNotes } from '../workers/examples';
 import { ensureTemporalCli } from '../workers/temporal-cli';
-import { createGenerationWorker } from '../workers/worker';
+import { GenerationWorkers } from '../workers/worker';
 import { recordedPaths } from './history-paths';
 
 const outputFolder = resolve(__dirname, '../test/histories');
@@ -39,12 +39,13 @@ async function run(): Promise<void> {
     modelCall: { maximumAttempts: 2, initialInterval: '100 milliseconds', maximumInterval: '200 milliseconds' },
   });
   const workerConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createGenerationWorker({ connection: workerConnection, namespace: 'default', config, logger });
+  const workers = await GenerationWorkers.create({ connection: workerConnection, namespace: 'default', config,
+    logger });
   const connection = await Connection.connect({ address: server.address });
   const generations = new GenerationClient({ client: new Client({ connection }), taskQueue: config.taskQueue });
 
   try {
-    await worker.runUntil(async () => {
+    await workers.runUntil(async () => {
       mkdirSync(outputFolder, { recursive: true });
       for (const path of recordedPaths) {
         const workflowId = await path.drive(generations, { document: findReleaseNotes().text, simulator });

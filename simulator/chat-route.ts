@@ -1,10 +1,13 @@
-/** POST /v1/chat/completions: validation, fault injection, then the generated answer. */
+/** POST /v1/chat/completions: validation, fault injection, provider limits, then the generated answer. */
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { buildCompletion } from './completion';
+import { admissionCost, type AdmissionCost } from './admission-cost';
+import { buildCompletion, type ChatCompletion } from './completion';
 import { errorBody, invalidRequest, sendError, type ProviderErrorBody } from './errors';
 import type { FaultController, FaultRule } from './faults';
+import type { LimitController } from './limits';
+import { sendLimited, setQuotaHeaders, setRetryAfter } from './rate-headers';
 import { chatRequestSchema, describeIssue, type ChatRequest } from './request';
 import { isSchema } from './schema';
 import type { StatsRecorder } from './stats';
@@ -12,6 +15,7 @@ import { strictSchemaProblem } from './strict';
 
 export interface ChatRouteDeps {
   faults: FaultController;
+  limits: LimitController;
   stats: StatsRecorder;
   /** Aborted when the simulator closes, so slow answers stop waiting. */
   lifetime: AbortSignal;
@@ -41,7 +45,9 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatRouteDeps): vo
     const failure = fault && faultResponse(fault);
     if (fault && failure) {
       deps.stats.record(body.model, fault.kind);
-      retryAfter(reply, failure.retryAfterSeconds);
+      if (failure.retryAfterSeconds !== undefined) {
+        setRetryAfter(reply, Math.round(failure.retryAfterSeconds * 1000));
+      }
       return sendError(reply, failure.status, failure.body);
     }
 
@@ -52,21 +58,40 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatRouteDeps): vo
       return reply;
     }
 
-    if (fault?.kind === 'slow' && !(await waited(fault.delayMs ?? defaultSlowDelayMs, deps.lifetime))) {
-      deps.stats.record(body.model, 'slow');
-      return sendError(reply, 503, errorBody('The simulator is shutting down.', 'server_error', 'shutting_down'));
+    // Limits come after faults: a request failed on purpose never reached the provider's quota.
+    const cost: AdmissionCost = deps.limits.appliesTo(body.model) ? admissionCost(body, fault?.kind) : { tokens: 0 };
+    const admission = deps.limits.admit(body.model, cost.tokens);
+    setQuotaHeaders(reply, admission.quota);
+    if (!admission.admitted) {
+      deps.stats.recordLimited(body.model, admission.refusal.reason);
+      return sendLimited(reply, admission.refusal);
     }
 
-    const completion = buildCompletion(body, fault?.kind);
-    const finish = completion.choices[0]?.finish_reason;
-    const outcome = fault ? fault.kind : finish === 'length' ? 'length' : 'ok';
-    deps.stats.record(body.model, outcome, {
-      prompt: completion.usage.prompt_tokens,
-      completion: completion.usage.completion_tokens,
-    });
-
-    return reply.header('x-request-id', `req_${completion.id}`).send(completion);
+    try {
+      return await answer(reply, body, fault, cost.completion, deps);
+    } finally {
+      admission.release();
+    }
   });
+}
+
+/** The answer to an admitted request, after the delay of a slow fault. */
+async function answer(reply: FastifyReply, body: ChatRequest, fault: FaultRule | undefined,
+  built: ChatCompletion | undefined, deps: ChatRouteDeps): Promise<FastifyReply> {
+  if (fault?.kind === 'slow' && !(await waited(fault.delayMs ?? defaultSlowDelayMs, deps.lifetime))) {
+    deps.stats.record(body.model, 'slow');
+    return sendError(reply, 503, errorBody('The simulator is shutting down.', 'server_error', 'shutting_down'));
+  }
+
+  const completion = built ?? buildCompletion(body, fault?.kind);
+  const finish = completion.choices[0]?.finish_reason;
+  const outcome = fault ? fault.kind : finish === 'length' ? 'length' : 'ok';
+  deps.stats.record(body.model, outcome, {
+    prompt: completion.usage.prompt_tokens,
+    completion: completion.usage.completion_tokens,
+  });
+
+  return reply.header('x-request-id', `req_${completion.id}`).send(completion);
 }
 
 /** The model named by a body that failed validation, when it names one, so stats can still attribute it. */
@@ -128,16 +153,6 @@ function faultResponse(fault: FaultRule): FaultResponse | undefined {
     default:
       return undefined;
   }
-}
-
-/** Retry-After carries whole seconds; retry-after-ms keeps the exact value for clients that read it. */
-function retryAfter(reply: FastifyReply, seconds: number | undefined): void {
-  if (seconds === undefined) {
-    return;
-  }
-
-  reply.header('retry-after', String(Math.ceil(seconds)));
-  reply.header('retry-after-ms', String(Math.round(seconds * 1000)));
 }
 
 /** True once the delay has passed; false when the simulator closed first. */

@@ -1,18 +1,10 @@
 /** Runs the provider simulator until SIGINT or SIGTERM: `tsx simulator/main.ts`. */
 
 import { pino } from 'pino';
+import { limitsFromEnv, portFromEnv } from './env';
 import { startSimulator } from './server';
 
 const logger = pino({ name: 'simulator' });
-
-function portFromEnv(value: string | undefined): number {
-  const port = value === undefined || value.trim() === '' ? 8787 : Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`SIMULATOR_PORT must be a port number, got "${value}"`);
-  }
-
-  return port;
-}
 
 function nextStopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -24,8 +16,9 @@ function nextStopSignal(): Promise<NodeJS.Signals> {
 async function run(): Promise<void> {
   const port = portFromEnv(process.env.SIMULATOR_PORT);
   const host = process.env.SIMULATOR_HOST ?? '127.0.0.1';
-  const simulator = await startSimulator({ host, port, logger });
-  logger.info({ url: simulator.url }, 'simulator listening');
+  const limits = limitsFromEnv(process.env.SIMULATOR_LIMITS);
+  const simulator = await startSimulator({ host, port, logger, limits });
+  logger.info({ url: simulator.url, limits }, 'simulator listening');
 
   const signal = await nextStopSignal();
   logger.info({ signal }, 'simulator stopping');

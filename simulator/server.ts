@@ -9,6 +9,7 @@ import { registerAdminRoutes, registerModelRoutes } from './admin-routes';
 import { registerChatRoute } from './chat-route';
 import { errorBody, invalidRequest, sendError } from './errors';
 import { FaultController } from './faults';
+import { LimitController, type LimitRule, type LimitSettings } from './limits';
 import { StatsRecorder, type SimulatorStats } from './stats';
 
 export interface SimulatorOptions {
@@ -18,6 +19,10 @@ export interface SimulatorOptions {
   port?: number;
   /** Request logging; off when absent or false. */
   logger?: Logger | false;
+  /** Provider limits in force from the first request; invalid rules reject before the server listens. */
+  limits?: LimitRule[];
+  /** The time in ms for the limits' sliding windows; default Date.now. Tests move it instead of sleeping. */
+  clock?: () => number;
 }
 
 export interface RunningSimulator {
@@ -25,6 +30,7 @@ export interface RunningSimulator {
   url: string;
   port: number;
   faults: FaultController;
+  limits: LimitSettings;
   stats(): SimulatorStats;
   /** Stops the server, cutting held (timeout) and slow requests; safe to call more than once. */
   close(): Promise<void>;
@@ -35,6 +41,9 @@ const bodyLimitBytes = 32 * 1024 * 1024;
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const host = options.host ?? '127.0.0.1';
+  const limits = new LimitController(options.clock);
+  limits.set(options.limits ?? []);
+
   const loggerInstance: FastifyBaseLogger | undefined = options.logger || undefined;
   // forceCloseConnections: close() destroys every socket, including requests held open by the timeout fault.
   const app = Fastify({ ...(loggerInstance ? { loggerInstance } : { logger: false }),
@@ -49,9 +58,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   });
   installErrorHandlers(app, stats);
 
-  registerChatRoute(app, { faults, stats, lifetime: lifetime.signal });
+  registerChatRoute(app, { faults, limits, stats, lifetime: lifetime.signal });
   registerModelRoutes(app, stats, Math.floor(Date.now() / 1000));
-  registerAdminRoutes(app, faults, stats);
+  registerAdminRoutes(app, { faults, limits, stats });
 
   try {
     await app.listen({ host, port: options.port ?? 0 });
@@ -70,6 +79,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     url: `http://${urlHost}:${port}/v1`,
     port,
     faults,
+    limits,
     stats: () => stats.snapshot(),
     close: () => {
       closing ??= (async () => {

@@ -1,12 +1,13 @@
 /** Counters for chat completion requests, read by tests and benchmarks through /_sim/stats. */
 
 import type { FaultKind } from './faults';
+import type { LimitReason } from './limits';
 
 /**
  * How a request ended: `ok` (answered in full), `length` (cut at the request's token limit),
- * `bad_request` (rejected with 400), or the kind of fault that was injected.
+ * `bad_request` (rejected with 400), `limited` (429 from a limit rule), or the kind of fault that was injected.
  */
-export type Outcome = 'ok' | 'length' | 'bad_request' | FaultKind;
+export type Outcome = 'ok' | 'length' | 'bad_request' | 'limited' | FaultKind;
 
 export interface SimulatorStats {
   requests: number;
@@ -15,6 +16,8 @@ export interface SimulatorStats {
   /** Tokens reported in the usage of answered requests. */
   promptTokens: number;
   completionTokens: number;
+  /** The `limited` requests by the limit they exceeded; injected rate_limit faults are not among them. */
+  limitedByReason: Record<LimitReason, number>;
 }
 
 export class StatsRecorder {
@@ -24,6 +27,7 @@ export class StatsRecorder {
   // Maps, because model names come from clients and must not collide with object built-ins.
   private readonly byModel = new Map<string, number>();
   private readonly byOutcome = new Map<Outcome, number>();
+  private readonly limitedByReason: Record<LimitReason, number> = { requests: 0, tokens: 0, concurrency: 0 };
 
   /** `model` is undefined when the body was too broken to name one. */
   record(model: string | undefined, outcome: Outcome, usage?: { prompt: number; completion: number }): void {
@@ -40,6 +44,12 @@ export class StatsRecorder {
     }
   }
 
+  /** A request refused by a limit rule. */
+  recordLimited(model: string, reason: LimitReason): void {
+    this.record(model, 'limited');
+    this.limitedByReason[reason] += 1;
+  }
+
   /** A copy, so callers can keep it and compare it with a later one. */
   snapshot(): SimulatorStats {
     return {
@@ -48,6 +58,7 @@ export class StatsRecorder {
       byOutcome: Object.fromEntries(this.byOutcome),
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
+      limitedByReason: { ...this.limitedByReason },
     };
   }
 

@@ -1,13 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { GenerationClient } from '../client/generation-client';
 import { buildApiServer } from '../client/api/server';
-import type { AppConfig } from '../common/config';
+import { type AppConfig, configuredModels } from '../common/config';
 import type { Logger } from '../common/logger';
 import { startSimulator } from '../simulator/server';
 import { resolveTemporalTarget, type TemporalTarget } from './temporal-target';
-import { createGenerationWorker } from './worker';
+import { GenerationWorkers } from './worker';
 
 /** Every part of the product running in one process, as the main job uses it. */
 export interface RunningStack {
@@ -41,15 +41,19 @@ export async function startStack(config: AppConfig, logger: Logger): Promise<Run
 
     const workerConnection = await NativeConnection.connect(temporal.connectionOptions);
     stops.push(() => workerConnection.close());
-    const worker = await createGenerationWorker({ connection: workerConnection, namespace: temporal.namespace,
+    const workers = await GenerationWorkers.create({ connection: workerConnection, namespace: temporal.namespace,
       config, logger: logger.child({ component: 'worker' }) });
-    const workerRun = worker.run();
-    stops.push(() => shutdownWorker(worker, workerRun));
+    const workersRun = workers.run();
+    stops.push(async () => {
+      workers.shutdown();
+      await workersRun;
+    });
 
     const connection = await Connection.connect(temporal.connectionOptions);
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
-    const generations = new GenerationClient({ client, taskQueue: config.taskQueue, uiUrl: temporal.uiUrl });
+    const generations = new GenerationClient({ client, taskQueue: config.taskQueue, uiUrl: temporal.uiUrl,
+      knownModels: configuredModels(config) });
 
     const api = buildApiServer({ generations, logger: logger.child({ component: 'api' }) });
     const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
@@ -74,13 +78,6 @@ async function maybeStartSimulator(config: AppConfig, logger: Logger, stops: Arr
     logger: logger.child({ component: 'simulator' }) });
   stops.push(() => simulator.close());
   return simulator.url;
-}
-
-async function shutdownWorker(worker: Worker, running: Promise<void>): Promise<void> {
-  if (worker.getState() === 'RUNNING') {
-    worker.shutdown();
-  }
-  await running;
 }
 
 async function closeApi(api: FastifyInstance): Promise<void> {

@@ -7,7 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { installRuntimeLogger } from './runtime';
-import { createGenerationWorker } from './worker';
+import { GenerationWorkers } from './worker';
 
 async function run(): Promise<void> {
   const config = loadConfig();
@@ -16,12 +16,12 @@ async function run(): Promise<void> {
 
   const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
-  const worker = await createGenerationWorker({ connection, namespace, config, logger });
+  const workers = await GenerationWorkers.create({ connection, namespace, config, logger });
   logger.info({ address: connectionOptions.address, namespace, taskQueue: config.taskQueue, pid: process.pid },
     'worker started');
 
-  // The worker shuts down gracefully on SIGINT and SIGTERM by itself.
-  await worker.run();
+  // Workers shut down gracefully on SIGINT and SIGTERM by themselves.
+  await workers.run();
   await connection.close();
   logger.info('worker stopped');
 }

@@ -30,7 +30,19 @@ export interface GenerationRequest {
   };
   /** Replaces the configured provider chain for this request only. */
   chain?: ModelTarget[];
+  /** `bypass` skips the cache lookup for this request; a valid answer still fills the cache. */
+  cache?: { bypass?: boolean };
 }
+
+/** The tier a tenant is served at: queue priority, fairness weight, and how long it may wait for quota. */
+export interface ServiceTier {
+  name: string;
+  priority: number;
+  weight: number;
+  maxWaitMs: number;
+}
+
+export type CacheOutcome = 'hit' | 'miss' | 'bypass' | 'off';
 
 export interface ChatMessage {
   role: 'system' | 'user';
@@ -57,10 +69,19 @@ export interface GenerationPlan {
   chain: ModelTarget[];
   review: { policy: ReviewPolicy; deadline: Duration; deadlineOutcome: DeadlineOutcome };
   callPolicy: ModelCallPolicy;
+  tenant: string;
+  tier: ServiceTier;
+  cache: { enabled: boolean; bypass: boolean; inFlightWaitMs: number };
+  /** The task queue of each chain entry's model calls, in chain order. */
+  modelQueues: string[];
 }
 
 export interface ModelCallInput {
   target: ModelTarget;
+  tenant: string;
+  /** Workflow time when this entry was first tried; quota waits are measured from it. */
+  queuedAtMs: number;
+  maxWaitMs: number;
   messages: ChatMessage[];
   outputJsonSchema: Record<string, unknown>;
   schemaName: string;
@@ -82,6 +103,24 @@ export interface ModelAnswer {
   /** True when the answer came from the bundled provider simulator, not a real model. */
   simulated: boolean;
   latencyMs: number;
+  /** Time spent waiting for quota (queue plus reservation) before the call was made. */
+  quotaWaitMs: number;
+  costMicroUsd: number;
+}
+
+export interface CacheLookupInput {
+  plan: Pick<GenerationPlan, 'tenant' | 'templateId' | 'templateVersion' | 'messages' | 'outputJsonSchema' |
+    'temperature' | 'maxOutputTokens'>;
+  target: ModelTarget;
+  owner: string;
+  waitMs: number;
+}
+
+export interface CacheLookupResult {
+  key: string;
+  hit?: ModelAnswer;
+  /** True when this run owns the key: identical runs wait for its answer instead of calling the provider. */
+  owner: boolean;
 }
 
 /** One try of one chain entry: an answer, or the failure that made the workflow move on. */
@@ -149,6 +188,10 @@ export interface GenerationResult {
   template: { id: string; version: number };
   answeredBy: { provider: string; model: string };
   simulated: boolean;
+  cache: CacheOutcome;
+  tier: string;
+  quotaWaitMs: number;
+  costMicroUsd: number;
   usage: TokenUsage;
   attempts: ModelAttempt[];
   validation: ValidationReport;

@@ -16,8 +16,9 @@ import {
   type GenerationRequest,
   type GenerationResult,
   type GenerationState,
+  type CacheOutcome,
   type ModelAnswer,
-  type ModelAttempt,
+  type ValidationReport,
   type ReviewDecision,
   type ReviewRecord,
   type Stage,
@@ -26,8 +27,9 @@ import {
   stateQuery,
 } from './contract';
 import { reviewDecisionSchema } from './review-decision';
-import { modelKey, providerKey, reviewStatusKey, stageKey, templateVersionKey } from './search-attributes';
+import { reviewStatusKey, stageKey, templateVersionKey } from './search-attributes';
 import { resolveStatus, reviewIsRequired } from './outcome';
+import { callChain } from './model-chain';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -102,7 +104,7 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
   upsertSearchAttributes([{ key: templateVersionKey, value: plan.templateVersion }]);
 
   enterStage(state, 'model');
-  const answer = await callChain(plan, state);
+  const { answer, cache, cacheKey, ownsKey } = await callChain(plan, state, enterStage);
 
   enterStage(state, 'validation');
   const validation = await local.validateOutput({
@@ -115,6 +117,7 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
   if (!validation.valid) {
     log.warn('output failed validation', { issues: validation.issues });
   }
+  await settleCache(cacheKey, ownsKey, cache, answer, validation);
 
   let review: ReviewRecord | undefined;
   if (reviewIsRequired(plan.review.policy, validation)) {
@@ -132,6 +135,10 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
     template: { id: plan.templateId, version: plan.templateVersion },
     answeredBy: { provider: answer.provider, model: answer.model },
     simulated: answer.simulated,
+    cache,
+    tier: plan.tier.name,
+    quotaWaitMs: cache === 'hit' ? 0 : answer.quotaWaitMs,
+    costMicroUsd: cache === 'hit' ? 0 : answer.costMicroUsd,
     usage: answer.usage,
     attempts: state.attempts,
     validation,
@@ -139,58 +146,21 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
   };
 }
 
-/** Tries each chain entry in order; Temporal retries each one by its policy before we move to the next. */
-async function callChain(plan: GenerationPlan, state: GenerationState): Promise<ModelAnswer> {
-  const { callModel } = proxyActivities<Activities>({
-    startToCloseTimeout: plan.callPolicy.startToCloseTimeout,
-    heartbeatTimeout: plan.callPolicy.heartbeatTimeout,
-    retry: {
-      initialInterval: plan.callPolicy.initialInterval,
-      maximumInterval: plan.callPolicy.maximumInterval,
-      maximumAttempts: plan.callPolicy.maximumAttempts,
-      backoffCoefficient: 2,
-      nonRetryableErrorTypes: ['PROVIDER_REJECTED', 'PROVIDER_NOT_CONFIGURED'],
-    },
-  });
-
-  for (const target of plan.chain) {
-    upsertSearchAttributes([
-      { key: providerKey, value: target.provider },
-      { key: modelKey, value: target.model },
-    ]);
-
-    try {
-      const answer = await callModel({
-        target,
-        messages: plan.messages,
-        outputJsonSchema: plan.outputJsonSchema,
-        schemaName: plan.templateId.replace(/[^a-zA-Z0-9_-]/g, '_'),
-        temperature: plan.temperature,
-        maxOutputTokens: plan.maxOutputTokens,
-      });
-      state.attempts.push({ ...target, outcome: 'answered' });
-      state.answer = summaryOf(answer);
-      return answer;
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) {
-        throw err;
-      }
-      state.attempts.push(describeFailure(target.provider, target.model, err));
-      log.warn('chain entry failed, trying the next one', { provider: target.provider, model: target.model });
-    }
+/**
+ * Fills the cache with a validated answer, or gives up the key so identical runs stop waiting for this one.
+ * An answer that failed its schema or was flagged by a check never enters the cache.
+ */
+async function settleCache(key: string | undefined, ownsKey: boolean, cache: CacheOutcome, answer: ModelAnswer,
+  validation: ValidationReport): Promise<void> {
+  if (!key || cache === 'hit') {
+    return;
   }
 
-  enterStage(state, 'failed');
-  const reasons = state.attempts.map((a) => `${a.provider}/${a.model}: ${a.errorCode ?? 'failed'}`).join('; ');
-  throw ApplicationFailure.nonRetryable(`Every provider in the chain failed: ${reasons}`, 'ALL_PROVIDERS_FAILED', {
-    attempts: state.attempts,
-  });
-}
-
-/** The answer without its text, which the state query need not repeat. */
-function summaryOf(answer: ModelAnswer): Omit<ModelAnswer, 'text'> {
-  const { provider, model, finishReason, usage, simulated, latencyMs } = answer;
-  return { provider, model, finishReason, usage, simulated, latencyMs };
+  if (validation.valid && validation.flags.length === 0) {
+    await local.fillCache(key, answer);
+  } else if (ownsKey) {
+    await local.releaseCacheClaim(key, workflowInfo().workflowId);
+  }
 }
 
 /** Fails the run with the activity's own catalogue code, so callers see TEMPLATE_INPUT_INVALID, not a wrapper. */
@@ -204,12 +174,6 @@ function failWithCause(err: unknown): never {
     });
   }
   throw err;
-}
-
-function describeFailure(provider: string, model: string, err: ActivityFailure): ModelAttempt {
-  const cause = err.cause;
-  const errorCode = cause instanceof ApplicationFailure ? (cause.type ?? 'APPLICATION') : (cause?.name ?? 'UNKNOWN');
-  return { provider, model, outcome: 'failed', errorCode, message: cause?.message ?? err.message };
 }
 
 /** Waits durably for a decision; at the deadline the policy's outcome is applied and recorded as such. */

@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { loadConfig } from '../../common/config';
+import { configuredModels, loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { GenerationClient } from '../generation-client';
 import { buildApiServer } from './server';
@@ -17,7 +17,7 @@ async function run(): Promise<void> {
   const connection = await Connection.connect(connectionOptions);
   const client = new Client({ connection, namespace });
   const generations = new GenerationClient({ client, taskQueue: config.taskQueue,
-    uiUrl: process.env.TEMPORAL_UI_URL ?? config.temporalUiUrl });
+    uiUrl: process.env.TEMPORAL_UI_URL ?? config.temporalUiUrl, knownModels: configuredModels(config) });
 
   const api = buildApiServer({ generations, logger });
   await api.listen({ host: config.api.host, port: Number(process.env.API_PORT ?? config.api.port) });

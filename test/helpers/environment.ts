@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { GenerationClient } from '../../client/generation-client';
-import { parseConfig, type AppConfig } from '../../common/config';
+import { configuredModels, parseConfig, type AppConfig } from '../../common/config';
 import { createLogger, type Logger } from '../../common/logger';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
-import { createGenerationWorker } from '../../workers/worker';
+import { GenerationWorkers } from '../../workers/worker';
+import { spawnWorkerProcess, waitForExit } from './worker-process';
 
 /** Everything one test file needs: its own simulator, task queue and worker, on the shared dev server. */
 export interface TestEnvironment {
@@ -21,6 +24,11 @@ export interface TestEnvironment {
 
 export type ConfigOverrides = (simulatorUrl: string) => Record<string, unknown>;
 
+export interface EnvironmentOptions {
+  /** Worker processes to spawn instead of running the workers in this process (a fleet on one machine). */
+  workerProcesses?: number;
+}
+
 export function temporalAddress(): string {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   if (!address) {
@@ -29,10 +37,27 @@ export function temporalAddress(): string {
   return address;
 }
 
+/**
+ * The shared store the tests run against: a fresh SQLite file, or the Redis server the global setup started
+ * when `TEST_STORE=redis` (the fleet form). The same tests pass against both.
+ */
+export function testStore(id: string): Record<string, unknown> {
+  if (process.env.TEST_REDIS_URL) {
+    return { kind: 'redis', redisUrl: process.env.TEST_REDIS_URL, keyPrefix: `test:${id}:` };
+  }
+
+  return { kind: 'sqlite', sqlitePath: join(process.env.TEST_WORK_DIR ?? tmpdir(), `${id}.sqlite`) };
+}
+
 /** Fast retries so failure paths finish in seconds; production defaults live in common/config.ts. */
 export function testConfig(simulatorUrl: string, overrides: Record<string, unknown> = {}): AppConfig {
+  const id = randomUUID();
   return parseConfig({
-    taskQueue: `test-${randomUUID()}`,
+    taskQueue: `test-${id}`,
+    dataDir: process.env.TEST_WORK_DIR ?? tmpdir(),
+    store: testStore(id),
+    // Most tests count provider calls, so the cache is off unless a test turns it on.
+    cache: { enabled: false },
     providers: { simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small'], timeout: '20 seconds' } },
     modelCall: { maximumAttempts: 3, initialInterval: '100 milliseconds', maximumInterval: '1 second',
       heartbeatTimeout: '3 seconds', startToCloseTimeout: '30 seconds' },
@@ -49,42 +74,52 @@ export function quietSdkLogs(): void {
   }
 }
 
-export async function startTestEnvironment(overrides?: ConfigOverrides): Promise<TestEnvironment> {
+export async function startTestEnvironment(overrides?: ConfigOverrides, options: EnvironmentOptions = {}):
+  Promise<TestEnvironment> {
   quietSdkLogs();
   const logger = createLogger('test', { level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const address = temporalAddress();
   const simulator = await startSimulator({ logger: false });
   const config = testConfig(simulator.url, overrides?.(simulator.url));
 
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const generations = new GenerationClient({ client, taskQueue: config.taskQueue,
+    knownModels: configuredModels(config) });
+
+  if (options.workerProcesses) {
+    const processes = Array.from({ length: options.workerProcesses },
+      (_, index) => spawnWorkerProcess(address, config, `${config.taskQueue}-${index}`));
+    const stop = async () => {
+      await Promise.all(processes.map(async (child) => {
+        child.kill('SIGTERM');
+        await waitForExit(child);
+      }));
+      await connection.close();
+      await simulator.close();
+    };
+    return { simulator, config, client, generations, logger, address, stop };
+  }
+
   const workerConnection = await NativeConnection.connect({ address });
-  const worker = await createGenerationWorker({
+  const workers = await GenerationWorkers.create({
     connection: workerConnection,
     namespace: 'default',
     config,
     logger,
     workflowBundle: { code: readFileSync(requiredEnv('TEST_WORKFLOW_BUNDLE'), 'utf8') },
   });
-  const running = worker.run();
-
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
-  const generations = new GenerationClient({ client, taskQueue: config.taskQueue });
+  const running = workers.run();
 
   const stop = async () => {
-    await stopWorker(worker, running);
+    workers.shutdown();
+    await running;
     await workerConnection.close();
     await connection.close();
     await simulator.close();
   };
 
   return { simulator, config, client, generations, logger, address, stop };
-}
-
-async function stopWorker(worker: Worker, running: Promise<void>): Promise<void> {
-  if (worker.getState() === 'RUNNING') {
-    worker.shutdown();
-  }
-  await running;
 }
 
 function requiredEnv(name: string): string {

@@ -1,0 +1,165 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  log,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { CacheOutcome, GenerationPlan, GenerationState, ModelAnswer, ModelAttempt, ModelTarget, Stage }
+  from './contract';
+import { modelKey, providerKey } from './search-attributes';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Failures that are the tenant's, not the model's: no other chain entry can change them. */
+const failRunAtOnce = new Set(['BUDGET_EXCEEDED', 'BUDGET_REQUEST_TOO_LARGE']);
+
+const cacheActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { maximumAttempts: 3 },
+});
+
+export interface ChainOutcome {
+  answer: ModelAnswer;
+  cache: CacheOutcome;
+  cacheKey?: string;
+  /** True when this run claimed the cache key and must fill or release it. */
+  ownsKey: boolean;
+}
+
+/**
+ * Tries each chain entry in order until one answers. For each entry the cache is checked first (a hit skips
+ * quota and provider); then the call goes to the model's own task queue, ordered by the tier's priority and
+ * the tenant's fairness key. Temporal retries each entry by its policy before the next one is tried.
+ */
+export async function callChain(plan: GenerationPlan, state: GenerationState,
+  enterStage: (state: GenerationState, stage: Stage) => void): Promise<ChainOutcome> {
+  for (const [index, target] of plan.chain.entries()) {
+    upsertSearchAttributes([
+      { key: providerKey, value: target.provider },
+      { key: modelKey, value: target.model },
+    ]);
+
+    const cached = await checkCache(plan, target);
+    if (cached.answer) {
+      state.attempts.push({ ...target, outcome: 'answered' });
+      state.answer = summaryOf(cached.answer);
+      return { answer: cached.answer, cache: 'hit', ownsKey: false };
+    }
+
+    try {
+      const answer = await callOnQueue(plan, target, plan.modelQueues[index] ?? '');
+      state.attempts.push({ ...target, outcome: 'answered' });
+      state.answer = summaryOf(answer);
+      return { answer, cache: cached.outcome, cacheKey: cached.key, ownsKey: cached.owner };
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) {
+        throw err;
+      }
+      if (cached.owner && cached.key) {
+        await cacheActivities.releaseCacheClaim(cached.key, workflowInfo().workflowId);
+      }
+
+      const attempt = describeFailure(target, err);
+      state.attempts.push(attempt);
+      if (failRunAtOnce.has(attempt.errorCode ?? '')) {
+        enterStage(state, 'failed');
+        throw ApplicationFailure.create({ type: attempt.errorCode, message: attempt.message ?? 'budget',
+          nonRetryable: true, details: [{ field: plan.tenant }] });
+      }
+      log.warn('chain entry failed, trying the next one', { ...target, errorCode: attempt.errorCode });
+    }
+  }
+
+  enterStage(state, 'failed');
+  const reasons = state.attempts.map((a) => `${a.provider}/${a.model}: ${a.errorCode ?? 'failed'}`).join('; ');
+  throw ApplicationFailure.nonRetryable(`Every provider in the chain failed: ${reasons}`, 'ALL_PROVIDERS_FAILED', {
+    attempts: state.attempts,
+  });
+}
+
+interface CacheCheck {
+  answer?: ModelAnswer;
+  outcome: CacheOutcome;
+  key?: string;
+  owner: boolean;
+}
+
+async function checkCache(plan: GenerationPlan, target: ModelTarget): Promise<CacheCheck> {
+  if (!plan.cache.enabled) {
+    return { outcome: 'off', owner: false };
+  }
+
+  const lookupPlan = {
+    tenant: plan.tenant,
+    templateId: plan.templateId,
+    templateVersion: plan.templateVersion,
+    messages: plan.messages,
+    outputJsonSchema: plan.outputJsonSchema,
+    temperature: plan.temperature,
+    maxOutputTokens: plan.maxOutputTokens,
+  };
+  if (plan.cache.bypass) {
+    const key = await cacheActivities.cacheKey({ plan: lookupPlan, target });
+    return { outcome: 'bypass', key, owner: false };
+  }
+
+  const lookup = await cacheActivities.lookupCache({ plan: lookupPlan, target, owner: workflowInfo().workflowId,
+    waitMs: plan.cache.inFlightWaitMs });
+  return { answer: lookup.hit, outcome: 'miss', key: lookup.key, owner: lookup.owner };
+}
+
+function callOnQueue(plan: GenerationPlan, target: ModelTarget, taskQueue: string): Promise<ModelAnswer> {
+  const { callModel } = proxyActivities<Activities>({
+    taskQueue,
+    // Waiting in the model's queue longer than the tier allows moves the request on to the next entry.
+    scheduleToStartTimeout: plan.tier.maxWaitMs,
+    startToCloseTimeout: plan.callPolicy.startToCloseTimeout,
+    heartbeatTimeout: plan.callPolicy.heartbeatTimeout,
+    priority: { priorityKey: plan.tier.priority, fairnessKey: plan.tenant, fairnessWeight: plan.tier.weight },
+    retry: {
+      initialInterval: plan.callPolicy.initialInterval,
+      maximumInterval: plan.callPolicy.maximumInterval,
+      maximumAttempts: plan.callPolicy.maximumAttempts,
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes: ['PROVIDER_REJECTED', 'PROVIDER_NOT_CONFIGURED', 'BUDGET_EXCEEDED',
+        'BUDGET_REQUEST_TOO_LARGE', 'QUOTA_REQUEST_TOO_LARGE', 'QUOTA_WAIT_EXCEEDED'],
+    },
+  });
+
+  return callModel({
+    target,
+    tenant: plan.tenant,
+    queuedAtMs: Date.now(),
+    maxWaitMs: plan.tier.maxWaitMs,
+    messages: plan.messages,
+    outputJsonSchema: plan.outputJsonSchema,
+    schemaName: plan.templateId.replace(/[^a-zA-Z0-9_-]/g, '_'),
+    temperature: plan.temperature,
+    maxOutputTokens: plan.maxOutputTokens,
+  });
+}
+
+/** The answer without its text, which the state query need not repeat. */
+function summaryOf(answer: ModelAnswer): Omit<ModelAnswer, 'text'> {
+  const { provider, model, finishReason, usage, simulated, latencyMs, quotaWaitMs, costMicroUsd } = answer;
+  return { provider, model, finishReason, usage, simulated, latencyMs, quotaWaitMs, costMicroUsd };
+}
+
+function describeFailure(target: ModelTarget, err: ActivityFailure): ModelAttempt {
+  const cause = err.cause;
+  let errorCode: string;
+  if (cause instanceof ApplicationFailure) {
+    errorCode = cause.type ?? 'APPLICATION';
+  } else if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
+    errorCode = 'QUOTA_WAIT_EXCEEDED';
+  } else {
+    errorCode = cause?.name ?? 'UNKNOWN';
+  }
+
+  return { ...target, outcome: 'failed', errorCode, message: cause?.message ?? err.message };
+}
