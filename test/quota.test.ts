@@ -33,11 +33,15 @@ describe.each([
   beforeAll(async () => {
     env = await startTestEnvironment((simulatorUrl) => ({
       providers: {
-        simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small', 'sim-paced'], timeout: '20 seconds' },
+        simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small', 'sim-paced', 'sim-scarce'], timeout: '20 seconds' },
       },
       quotas: {
         // One call a second on the paced model: the queue's rate limit holds the backlog in priority order.
-        models: { 'simulator/sim-paced': { requestsPerMinute: 60 }, 'simulator/sim-small': { requestsPerMinute: 600 } },
+        models: {
+          'simulator/sim-paced': { requestsPerMinute: 60 },
+          'simulator/sim-small': { requestsPerMinute: 600 },
+          'simulator/sim-scarce': { requestsPerMinute: 3 },
+        },
         tiers,
         tenants,
         defaultTier: 'free',
@@ -121,15 +125,17 @@ describe.each([
   });
 
   test('a request that waits longer than its tier allows moves on to the next provider', async () => {
-    // Fill the paced queue so a new request cannot be dispatched within the tier's two seconds.
-    for (let i = 0; i < 6; i += 1) {
-      await startOn('free-co', paced);
+    const scarce = [{ provider: 'simulator', model: 'sim-scarce' }];
+    // Higher-tier calls queued ahead use the scarce model's whole minute, so the next one would wait far longer
+    // than two seconds; they are left to finish in the background.
+    for (let i = 0; i < 4; i += 1) {
+      await startOn('gold-co', scarce);
     }
 
-    const result = await finish('tight-co', await startOn('tight-co', [...paced,
+    const result = await finish('tight-co', await startOn('tight-co', [...scarce,
       { provider: 'simulator', model: 'sim-small' }]));
 
     expect(result.result.answeredBy.model).toBe('sim-small');
-    expect(result.result.attempts[0]).toMatchObject({ model: 'sim-paced', errorCode: 'QUOTA_WAIT_EXCEEDED' });
+    expect(result.result.attempts[0]).toMatchObject({ model: 'sim-scarce', errorCode: 'QUOTA_WAIT_EXCEEDED' });
   }, 120_000);
 });

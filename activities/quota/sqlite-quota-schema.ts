@@ -57,6 +57,7 @@ interface Totals {
 
 export type QuotaStatements = ReturnType<typeof prepareQuotaStatements>;
 
+/** Creates the tables if this is a new file, then prepares every statement the store runs. */
 export function prepareQuotaStatements(db: Database.Database) {
   db.exec(schema);
 
