@@ -5,6 +5,7 @@ import { modelQueueName } from '../common/queues';
 import { resolveTier } from '../common/tiers';
 import { ProductError } from '../common/errors';
 import { generationRequestSchema } from '../common/request-schema';
+import { firstProblem } from '../common/zod-issues';
 import { getTemplate } from '../prompts/library';
 import { renderPrompt } from '../prompts/render';
 import type { GenerationPlan, GenerationRequest } from '../workflows/contract';
@@ -65,8 +66,7 @@ function checkChain(config: AppConfig, chain: ModelTarget[]): void {
 function checkRequest(request: unknown): void {
   const parsed = generationRequestSchema.safeParse(request);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProductError('REQUEST_INVALID', { field: issue?.path.join('.') || '(request)', reason: issue?.message });
+    throw new ProductError('REQUEST_INVALID', firstProblem(parsed.error.issues, '(request)'));
   }
 }
 

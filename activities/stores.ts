@@ -22,7 +22,8 @@ export interface SharedStores {
 export function openSharedStores(config: AppConfig): SharedStores {
   if (config.store.kind === 'redis') {
     if (!config.store.redisUrl) {
-      throw new ProductError('CONFIG_INVALID', { field: 'store.redisUrl', reason: 'required when store.kind is redis' });
+      throw new ProductError('CONFIG_INVALID', { field: 'store.redisUrl',
+        reason: 'required when store.kind is redis' });
     }
     // Commands queue while reconnecting instead of failing; a Redis restart delays calls, it does not fail them.
     const redis = new Redis(config.store.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });

@@ -1,3 +1,4 @@
+import { fieldOf } from '../common/zod-issues';
 import { getTemplate } from '../prompts/library';
 import type { ValidationInput, ValidationReport } from '../workflows/contract';
 import { toActivityFailure } from './prepare-prompt';
@@ -27,7 +28,7 @@ export function validateOutput(input: ValidationInput): ValidationReport {
 
   const parsed = template.output.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(output)'}: ${issue.message}`);
+    const issues = parsed.error.issues.map((issue) => `${fieldOf(issue, '(output)')}: ${issue.message}`);
     return { valid: false, output: value, issues, flags: [] };
   }
 

@@ -1,12 +1,19 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   Client,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  QueryNotRegisteredError,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  TerminatedFailure,
+  type TypedSearchAttributes,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { errorCatalogue, type ErrorCode, ProductError } from '../common/errors';
 import { getTemplate } from '../prompts/library';
@@ -24,6 +31,7 @@ import {
 import { reviewStatusKey, stageKey, templateKey, tenantKey } from '../workflows/search-attributes';
 import { type StartGenerationRequest, startGenerationSchema } from '../common/request-schema';
 import { reviewDecisionSchema } from '../workflows/review-decision';
+import { firstProblem, type IssueLike } from '../common/zod-issues';
 
 export interface GenerationClientOptions {
   client: Client;
@@ -35,6 +43,10 @@ export interface GenerationClientOptions {
    * before it starts; without it the run itself fails with the same code.
    */
   knownModels?: ReadonlySet<string>;
+  /** How long a status read waits for a worker to answer the state query (default 5 s). */
+  queryTimeoutMs?: number;
+  /** How long a review decision waits for a worker to accept it (default 20 s). */
+  decisionTimeoutMs?: number;
 }
 
 export interface StartedGeneration {
@@ -50,6 +62,8 @@ export interface GenerationView {
   runId: string;
   status: WorkflowExecutionStatusName;
   state?: GenerationState;
+  /** `search-attributes` when no worker answered the state query and the state was read from visibility. */
+  stateSource?: 'query' | 'search-attributes';
   result?: GenerationResult;
   failure?: { code: string; message: string };
   url?: string;
@@ -75,12 +89,16 @@ export class GenerationClient {
   private readonly taskQueue: string;
   private readonly uiUrl?: string;
   private readonly knownModels?: ReadonlySet<string>;
+  private readonly queryTimeoutMs: number;
+  private readonly decisionTimeoutMs: number;
 
   constructor(options: GenerationClientOptions) {
     this.client = options.client;
     this.taskQueue = options.taskQueue;
     this.uiUrl = options.uiUrl;
     this.knownModels = options.knownModels;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
+    this.decisionTimeoutMs = options.decisionTimeoutMs ?? 20_000;
   }
 
   /** Validates everything a run needs before starting it, so bad input never becomes a failed run. */
@@ -90,8 +108,10 @@ export class GenerationClient {
     parseTemplateInput(template, request.input);
     this.checkChain(request.chain);
 
-    const workflowId = `gen-${request.tenant}-${request.idempotencyKey ?? randomUUID()}`;
+    // `~` cannot appear in a tenant or key, so two tenants' keys can never make the same id.
+    const workflowId = `gen-${request.tenant}~${request.idempotencyKey ?? randomUUID()}`;
     const workflowRequest = toWorkflowRequest(request, template.version);
+    const requestHash = hashOf(workflowRequest);
 
     try {
       const handle = await this.client.workflow.start(generationWorkflowName, {
@@ -102,6 +122,7 @@ export class GenerationClient {
         // with the run that already exists: the caller learns it is a repeat and nothing runs twice.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
+        memo: { requestHash },
         typedSearchAttributes: [
           { key: tenantKey, value: request.tenant },
           { key: templateKey, value: template.id },
@@ -112,6 +133,7 @@ export class GenerationClient {
       return { workflowId, runId: handle.firstExecutionRunId, existing: false, url: this.urlOf(workflowId) };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        await this.checkSameRequest(workflowId, requestHash, request.idempotencyKey ?? workflowId);
         return { workflowId, existing: true, url: this.urlOf(workflowId) };
       }
       throw err;
@@ -130,7 +152,12 @@ export class GenerationClient {
     };
 
     if (description.status.name === 'RUNNING') {
-      view.state = await handle.query(stateQuery);
+      view.state = await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(stateQuery))
+        .catch((err: unknown) => {
+          // The query needs a worker; without one the run is still readable from its search attributes.
+          view.stateSource = 'search-attributes';
+          return stateFromSearchAttributes(description.typedSearchAttributes, err);
+        });
     } else if (description.status.name === 'COMPLETED') {
       view.result = (await handle.result()) as GenerationResult;
     } else {
@@ -179,8 +206,16 @@ export class GenerationClient {
 
     return withNotFound(workflowId, async () => {
       try {
-        return await handle.executeUpdate(reviewUpdate, { args: [decision] });
+        // The update id is derived from the decision, so sending the same decision again joins the first one
+        // instead of applying it twice, and tells a caller whose earlier call timed out what happened.
+        const updateId = `review-${hashOf(decision)}`;
+        return await this.client.withDeadline(Date.now() + this.decisionTimeoutMs,
+          () => handle.executeUpdate(reviewUpdate, { args: [decision], updateId }));
       } catch (err) {
+        if (isDeadlineExceeded(err)) {
+          throw new ProductError('WORKER_UNAVAILABLE', { field: workflowId,
+            reason: 'the decision may still be applied; send the same decision again to learn its outcome' });
+        }
         if (!(err instanceof WorkflowUpdateFailedError) && (await handle.describe()).status.name !== 'RUNNING') {
           // A closed run cannot take updates; to the reviewer that simply means nothing is pending.
           throw new ProductError('REVIEW_NOT_PENDING', { field: workflowId }, { cause: err });
@@ -193,6 +228,15 @@ export class GenerationClient {
   /** The run's full event history, for replay tests and audits. */
   async history(workflowId: string): Promise<History> {
     return withNotFound(workflowId, () => this.client.workflow.getHandle(workflowId).fetchHistory());
+  }
+
+  /** A repeated key must carry the same request; otherwise the caller would silently get another's result. */
+  private async checkSameRequest(workflowId: string, requestHash: string, key: string): Promise<void> {
+    const description = await this.client.workflow.getHandle(workflowId).describe();
+    const memo = description.memo;
+    if (memo?.requestHash !== requestHash) {
+      throw new ProductError('IDEMPOTENCY_KEY_REUSED', { field: key });
+    }
   }
 
   private checkChain(chain: StartGenerationRequest['chain']): void {
@@ -226,9 +270,39 @@ function toWorkflowRequest(request: StartGenerationRequest, templateVersion: num
   };
 }
 
+/** gRPC's status code for a call that ran past its deadline. */
+const grpcDeadlineExceeded = 4;
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  // The SDK wraps the gRPC error in its own ServiceError, so the code may sit one or more causes down.
+  for (let current = err as { code?: number; message?: string; cause?: unknown } | undefined; current;
+    current = current.cause as typeof current) {
+    if (current.code === grpcDeadlineExceeded || /deadline exceeded/i.test(current.message ?? '')) {
+      return true;
+    }
+  }
+
+  return false;
+}
+
+function stateFromSearchAttributes(attributes: TypedSearchAttributes, cause: unknown): GenerationState {
+  if (!isDeadlineExceeded(cause) && !(cause instanceof QueryNotRegisteredError)) {
+    throw cause;
+  }
+
+  return {
+    stage: (attributes.get(stageKey) ?? 'queued') as GenerationState['stage'],
+    reviewStatus: (attributes.get(reviewStatusKey) ?? 'not_required') as GenerationState['reviewStatus'],
+    attempts: [],
+  };
+}
+
 interface SafeParser<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{
-    path: PropertyKey[]; message: string; }>; }; };
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: IssueLike[] } };
 }
 
 function parseOrThrow<T>(schema: SafeParser<T>, raw: unknown, code: ErrorCode): T {
@@ -237,9 +311,7 @@ function parseOrThrow<T>(schema: SafeParser<T>, raw: unknown, code: ErrorCode): 
     return parsed.data;
   }
 
-  const issue = parsed.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)';
-  throw new ProductError(code, { field, reason: issue?.message });
+  throw new ProductError(code, firstProblem(parsed.error.issues, '(body)'));
 }
 
 async function withNotFound<T>(workflowId: string, action: () => Promise<T>): Promise<T> {
@@ -277,6 +349,12 @@ async function failureOf(wait: () => Promise<unknown>): Promise<{ code: string; 
     const cause = (err as { cause?: unknown }).cause;
     if (cause instanceof ApplicationFailure) {
       return { code: cause.type ?? 'INTERNAL', message: cause.message };
+    }
+    if (cause instanceof TerminatedFailure) {
+      return { code: 'GENERATION_TERMINATED', message: cause.message };
+    }
+    if (cause instanceof CancelledFailure) {
+      return { code: 'GENERATION_CANCELLED', message: cause.message };
     }
     return { code: 'INTERNAL', message: (err as Error).message };
   }

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { durationSchema } from './duration';
+import { boundedDuration, durationSchema } from './duration';
+import { listTemplates } from '../prompts/library';
 import { ProductError } from './errors';
+import { firstProblem } from './zod-issues';
 import { cacheSchema, checkTierReferences, quotasSchema, storeSchema } from './quota-config';
 
 const duration = durationSchema;
@@ -26,7 +28,7 @@ const modelCallSchema = z.strictObject({
 });
 
 const reviewSchema = z.strictObject({
-  deadline: duration.default('24 hours'),
+  deadline: boundedDuration(90 * 24 * 3600 * 1000).default('24 hours'),
   deadlineOutcome: z.enum(['approve', 'reject']).default('reject'),
 });
 
@@ -36,7 +38,10 @@ const configSchema = z
   .strictObject({
     taskQueue: z.string().min(1).default('generation'),
     dataDir: z.string().min(1).default('.data'),
-    api: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).default(3000) })
+    api: z.strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(3000),
+    })
       .prefault({}),
     temporalUiUrl: z.url().optional(),
     providers: z.record(z.string().min(1), providerSchema).default({
@@ -67,7 +72,8 @@ function checkQuotaModels(config: { providers: Record<string, { models: string[]
     const [provider, ...rest] = key.split('/');
     const model = rest.join('/');
     if (!provider || !config.providers[provider]?.models.includes(model)) {
-      ctx.addIssue({ code: 'custom', path: ['quotas', 'models', key], message: `no configured provider model "${key}"` });
+      ctx.addIssue({ code: 'custom', path: ['quotas', 'models', key],
+        message: `no configured provider model "${key}"` });
     }
   }
 }
@@ -76,6 +82,13 @@ function checkChainTargets(config: { providers: Record<string, z.infer<typeof pr
   chains: Record<string, Array<z.infer<typeof modelTargetSchema>>>; }, ctx: z.RefinementCtx): void {
   if (!config.chains.default) {
     ctx.addIssue({ code: 'custom', path: ['chains', 'default'], message: 'a default chain is required' });
+  }
+
+  const templateIds = new Set(listTemplates().map((template) => template.id));
+  for (const chainName of Object.keys(config.chains)) {
+    if (chainName !== 'default' && !templateIds.has(chainName)) {
+      ctx.addIssue({ code: 'custom', path: ['chains', chainName], message: `no template "${chainName}"` });
+    }
   }
 
   for (const [chainName, chain] of Object.entries(config.chains)) {
@@ -104,29 +117,39 @@ export type ModelCallPolicy = z.infer<typeof modelCallSchema>;
 export function parseConfig(raw: unknown): AppConfig {
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue ? issue.path.join('.') || '(root)' : '(root)';
-    throw new ProductError('CONFIG_INVALID', { field, reason: issue?.message });
+    throw new ProductError('CONFIG_INVALID', firstProblem(parsed.error.issues, '(root)'));
   }
 
   return deepFreeze(parsed.data);
 }
 
-/** Reads the JSON file named by `GENAI_CONFIG`, or uses the defaults when it is not set. */
+/**
+ * Reads the JSON file named by `GENAI_CONFIG`, or uses the defaults when it is not set. `API_PORT` overrides
+ * the API's port from either.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const file = env.GENAI_CONFIG;
-  if (!file) {
-    return parseConfig({});
+  const raw = readConfigFile(env.GENAI_CONFIG) as { api?: Record<string, unknown> } | undefined;
+  if (env.API_PORT === undefined) {
+    return parseConfig(raw ?? {});
   }
 
-  let raw: unknown;
+  const port = Number(env.API_PORT);
+  if (!Number.isInteger(port)) {
+    throw new ProductError('CONFIG_INVALID', { field: 'API_PORT', reason: 'expected a port number' });
+  }
+  return parseConfig({ ...raw, api: { ...raw?.api, port } });
+}
+
+function readConfigFile(file: string | undefined): unknown {
+  if (!file) {
+    return undefined;
+  }
+
   try {
-    raw = JSON.parse(readFileSync(resolve(file), 'utf8'));
+    return JSON.parse(readFileSync(resolve(file), 'utf8'));
   } catch (err) {
     throw new ProductError('CONFIG_INVALID', { field: file, reason: (err as Error).message }, { cause: err });
   }
-
-  return parseConfig(raw);
 }
 
 /** The chain a template runs on: its own entry when configured, else the default. */

@@ -3,13 +3,23 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 
 /** A duration written as words ("10 seconds"), the form Temporal's options take. */
-export const durationSchema = z.string()
-  .refine(isDuration, { message: 'expected a duration such as "10 seconds"' })
-  .transform((text) => text as Duration);
+export const durationSchema = boundedDuration(366 * 24 * 3600 * 1000);
 
-function isDuration(text: string): boolean {
+/**
+ * A duration with a unit, more than zero and at most `maxMs`. A bare number would be read as milliseconds,
+ * which no one writing "1" for a deadline means, so a unit is required.
+ */
+export function boundedDuration(maxMs: number) {
+  return z.string()
+    .regex(/^\s*\d+(\.\d+)?\s*[a-zA-Z]+\s*$/, { message: 'expected a number with a unit, such as "10 seconds"' })
+    .refine((text) => isWithin(text, maxMs), { message: `expected a duration above zero and at most ${maxMs} ms` })
+    .transform((text) => text as Duration);
+}
+
+function isWithin(text: string, maxMs: number): boolean {
   try {
-    return msToNumber(text as Duration) > 0;
+    const ms = msToNumber(text as Duration);
+    return ms > 0 && ms <= maxMs;
   } catch {
     return false;
   }

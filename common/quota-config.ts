@@ -73,7 +73,8 @@ export function checkTierReferences(quotas: QuotasConfig, ctx: z.RefinementCtx):
 
   for (const [tenant, settings] of Object.entries(quotas.tenants)) {
     if (!quotas.tiers[settings.tier]) {
-      ctx.addIssue({ code: 'custom', path: ['quotas', 'tenants', tenant, 'tier'], message: `no tier "${settings.tier}"` });
+      ctx.addIssue({ code: 'custom', path: ['quotas', 'tenants', tenant, 'tier'],
+        message: `no tier "${settings.tier}"` });
     }
   }
 }

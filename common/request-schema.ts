@@ -1,14 +1,8 @@
-import { msToNumber } from '@temporalio/common/lib/time';
-import type { Duration } from '@temporalio/common';
+import { boundedDuration } from './duration';
 import { z } from 'zod';
 
-const deadline = z.string().refine((text) => {
-  try {
-    return msToNumber(text as Duration) > 0;
-  } catch {
-    return false;
-  }
-}, { message: 'expected a duration such as "2 hours"' }).transform((text) => text as Duration);
+/** Review deadlines up to 90 days: longer waits belong in a queue of their own, not one open run. */
+const deadline = boundedDuration(90 * 24 * 3600 * 1000);
 
 const key = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, {
   message: 'use letters, digits and . _ : - only',
@@ -16,7 +10,9 @@ const key = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, {
 
 /** A generation request as the workflow receives it; the activity that builds the prompt checks it again. */
 export const generationRequestSchema = z.strictObject({
-  tenant: key,
+  tenant: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, {
+    message: 'use letters, digits and . _ : - only',
+  }),
   templateId: z.string().trim().min(1).max(100),
   templateVersion: z.number().int().min(1).optional(),
   input: z.record(z.string(), z.unknown()),

@@ -25,8 +25,11 @@ export function getTemplate(id: string, version?: number): AnyPromptTemplate {
     : versions.find((template) => template.version === version);
 
   if (!found) {
-    const field = version === undefined ? id : `${id}@${version}`;
-    throw new ProductError('TEMPLATE_NOT_FOUND', { field });
+    const known = versions.length > 0;
+    throw new ProductError('TEMPLATE_NOT_FOUND', {
+      field: known ? 'templateVersion' : 'templateId',
+      reason: version === undefined ? id : `${id}@${version}`,
+    });
   }
 
   return found;

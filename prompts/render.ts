@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Liquid } from 'liquidjs';
 import { z } from 'zod';
 import { ProductError } from '../common/errors';
+import { firstProblem } from '../common/zod-issues';
 import type { AnyPromptTemplate } from './types';
 
 export interface ChatMessage {
@@ -44,11 +45,7 @@ function engineFor(folder: string): Liquid {
 export function parseTemplateInput(template: AnyPromptTemplate, input: unknown): unknown {
   const parsed = template.input.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProductError('TEMPLATE_INPUT_INVALID', {
-      field: issue && issue.path.length > 0 ? issue.path.join('.') : '(input)',
-      reason: issue?.message,
-    });
+    throw new ProductError('TEMPLATE_INPUT_INVALID', firstProblem(parsed.error.issues, '(input)'));
   }
 
   return parsed.data;

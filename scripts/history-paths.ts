@@ -12,7 +12,9 @@ export interface RecordedPath {
   drive(generations: GenerationClient, context: PathContext): Promise<string>;
 }
 
-const base = (document: string) => ({ tenant: 'history', templateId: 'release-digest', input: { document } });
+/** Each path has its own prompt (the product name), so no path is served from another's cache entry. */
+const base = (document: string, product: string) => ({ tenant: 'history', templateId: 'release-digest',
+  input: { document, product } });
 
 async function untilPending(generations: GenerationClient, workflowId: string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
@@ -33,12 +35,13 @@ export const recordedPaths: RecordedPath[] = [
   {
     name: 'completed-without-review',
     drive: async (generations, { document }) =>
-      settle(generations, (await generations.start(base(document))).workflowId),
+      settle(generations, (await generations.start(base(document, 'completed-without-review'))).workflowId),
   },
   {
     name: 'review-approved',
     drive: async (generations, { document }) => {
-      const { workflowId } = await generations.start({ ...base(document), review: { policy: 'always' } });
+      const { workflowId } = await generations.start({ ...base(document, 'review-approved'),
+        review: { policy: 'always' } });
       await untilPending(generations, workflowId);
       await generations.decide(workflowId, { decision: 'approve', reviewer: 'recorder' });
       return settle(generations, workflowId);
@@ -47,7 +50,8 @@ export const recordedPaths: RecordedPath[] = [
   {
     name: 'review-bad-edit-then-rejected',
     drive: async (generations, { document }) => {
-      const { workflowId } = await generations.start({ ...base(document), review: { policy: 'always' } });
+      const { workflowId } = await generations.start({ ...base(document, 'review-bad-edit-then-rejected'),
+        review: { policy: 'always' } });
       await untilPending(generations, workflowId);
       await generations.decide(workflowId, { decision: 'edit', reviewer: 'recorder', output: { x: 1 } })
         .catch(() => undefined);
@@ -58,27 +62,43 @@ export const recordedPaths: RecordedPath[] = [
   {
     name: 'review-deadline',
     drive: async (generations, { document }) => settle(generations, (await generations.start({
-      ...base(document), review: { policy: 'always', deadline: '1 second', deadlineOutcome: 'approve' },
+      ...base(document, 'review-deadline'),
+      review: { policy: 'always', deadline: '1 second', deadlineOutcome: 'approve' },
     })).workflowId),
   },
   {
     name: 'fallback-after-provider-down',
     drive: async (generations, { document }) => settle(generations, (await generations.start({
-      ...base(document), chain: [{ provider: 'down', model: 'gone' }, { provider: 'simulator', model: 'sim-small' }],
+      ...base(document, 'fallback-after-provider-down'),
+      chain: [{ provider: 'down', model: 'gone' }, { provider: 'simulator', model: 'sim-small' }],
     })).workflowId),
   },
   {
     name: 'all-providers-failed',
     drive: async (generations, { document }) => settle(generations, (await generations.start({
-      ...base(document), chain: [{ provider: 'down', model: 'gone' }],
+      ...base(document, 'all-providers-failed'), chain: [{ provider: 'down', model: 'gone' }],
     })).workflowId),
   },
   {
     name: 'invalid-output',
     drive: async (generations, { document, simulator }) => {
       simulator.faults.set([{ kind: 'invalid_json', times: 1 }]);
-      const { workflowId } = await generations.start({ ...base(document), review: { policy: 'never' } });
+      const { workflowId } = await generations.start({ ...base(document, 'invalid-output'),
+        review: { policy: 'never' } });
       return settle(generations, workflowId);
     },
+  },
+  {
+    name: 'cache-hit',
+    drive: async (generations, { document }) => {
+      await settle(generations, (await generations.start(base(document, 'cache-hit'))).workflowId);
+      return settle(generations, (await generations.start(base(document, 'cache-hit'))).workflowId);
+    },
+  },
+  {
+    name: 'budget-exceeded',
+    drive: async (generations, { document }) => settle(generations, (await generations.start({
+      ...base(document, 'budget-exceeded'), tenant: 'history-tiny',
+    })).workflowId),
   },
 ];

@@ -37,6 +37,11 @@ async function run(): Promise<void> {
       down: { baseUrl: `http://127.0.0.1:${closedPort}/v1`, models: ['gone'] },
     },
     modelCall: { maximumAttempts: 2, initialInterval: '100 milliseconds', maximumInterval: '200 milliseconds' },
+    dataDir: workDir,
+    quotas: {
+      tiers: { free: { priority: 4 }, tiny: { priority: 3, dailyTokens: 100 } },
+      tenants: { 'history-tiny': { tier: 'tiny' } },
+    },
   });
   const workerConnection = await NativeConnection.connect({ address: server.address });
   const workers = await GenerationWorkers.create({ connection: workerConnection, namespace: 'default', config,

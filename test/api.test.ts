@@ -108,7 +108,8 @@ describe('the REST API', () => {
       return reviews.some((review) => review.workflowId === workflowId);
     });
     const decided = await post(`/v1/generations/${workflowId}/review`, { decision: 'approve', reviewer: 'dee' });
-    const finished = await waitFor(async () => (await get(`/v1/generations/${workflowId}`)).body.status === 'COMPLETED');
+    const finished = await waitFor(async () =>
+      (await get(`/v1/generations/${workflowId}`)).body.status === 'COMPLETED');
     const view = await get(`/v1/generations/${workflowId}`);
 
     expect(pending).toBe(true);
@@ -135,3 +136,93 @@ async function waitFor(check: () => Promise<boolean>, tries = 100): Promise<bool
   }
   return false;
 }
+
+describe('the REST API on inputs found by breaking it', () => {
+  let env: TestEnvironment;
+  let api: FastifyInstance;
+  let baseUrl: string;
+  let document: string;
+
+  beforeAll(async () => {
+    env = await startTestEnvironment();
+    api = buildApiServer({ generations: env.generations, logger: env.logger });
+    baseUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+    document = findReleaseNotes().text;
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await env.stop();
+  });
+
+  async function post(path: string, body: unknown): Promise<JsonResponse> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as ResponseBody };
+  }
+
+  test.each(['1', '0.5', '10000000 years', '91 days'])('a review deadline of "%s" is refused naming the field',
+    async (deadline) => {
+      const response = await post('/v1/generations', { tenant: 't', templateId: 'release-digest',
+        input: { document }, review: { deadline } });
+
+      expect(response.status).toBe(400);
+      expect(response.body.error).toMatchObject({ code: 'REQUEST_INVALID', field: 'review.deadline' });
+    });
+
+  test('a chain naming an unknown provider is refused before anything starts', async () => {
+    const tenant = `chain-${Date.now()}`;
+
+    const response = await post('/v1/generations', { tenant, templateId: 'release-digest', input: { document },
+      chain: [{ provider: 'nope', model: 'x' }] });
+    const { count } = await env.client.workflow.count(`GenTenant = '${tenant}'`);
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'REQUEST_INVALID', field: 'chain.0' });
+    expect(count).toBe(0);
+  });
+
+  test('two tenants whose names and keys join alike get separate runs', async () => {
+    const stamp = Date.now();
+    const first = await post('/v1/generations', { tenant: `a-${stamp}`, templateId: 'release-digest',
+      input: { document }, idempotencyKey: 'b-c' });
+    const second = await post('/v1/generations', { tenant: 'a', templateId: 'release-digest',
+      input: { document }, idempotencyKey: `${stamp}-b-c` });
+
+    expect(second.status).toBe(202);
+    expect(second.body.workflowId).not.toBe(first.body.workflowId);
+  });
+
+  test('a repeated idempotency key with a different request is refused', async () => {
+    const key = `reuse-${Date.now()}`;
+    await post('/v1/generations', { tenant: 'reuse', templateId: 'release-digest', input: { document },
+      idempotencyKey: key });
+
+    const response = await post('/v1/generations', { tenant: 'reuse', templateId: 'release-digest',
+      input: { document, tone: 'formal' }, idempotencyKey: key });
+
+    expect(response.status).toBe(409);
+    expect(response.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', field: key });
+  });
+
+  test('the longest tenant and key make an id that can still be read back', async () => {
+    const started = await post('/v1/generations', { tenant: 't'.repeat(64), templateId: 'release-digest',
+      input: { document }, idempotencyKey: `${Date.now()}`.padEnd(128, 'k') });
+
+    const response = await fetch(`${baseUrl}/v1/generations/${started.body.workflowId ?? ''}`);
+
+    expect(started.status).toBe(202);
+    expect(response.status).toBe(200);
+  });
+
+  test('a document over the byte limit is refused even when its characters are fewer', async () => {
+    const response = await post('/v1/generations', { tenant: 't', templateId: 'release-digest',
+      input: { document: 'é'.repeat(300_000) } });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'TEMPLATE_INPUT_INVALID', field: 'document' });
+  });
+});

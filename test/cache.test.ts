@@ -6,7 +6,9 @@ describe('the result cache', () => {
   let document: string;
 
   beforeAll(async () => {
-    env = await startTestEnvironment(() => ({ cache: { enabled: true, ttl: '3 seconds', inFlightWait: '20 seconds' } }));
+    env = await startTestEnvironment(() => ({
+      cache: { enabled: true, ttl: '3 seconds', inFlightWait: '20 seconds' },
+    }));
     document = findReleaseNotes().text;
   });
 

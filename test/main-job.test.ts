@@ -49,12 +49,14 @@ describe('the main job', () => {
 
   test('digests real release notes to a completed, simulated result', () => {
     expect(outcome.output).toMatch(/== release digest \(input: \/usr\/share\/doc\/git\/RelNotes\/[\d.]+\.txt\)/);
-    expect(outcome.output).toMatch(/status: completed; template release-digest@1; answered by simulator\/sim-large \(simulated\)/);
+    expect(outcome.output).toContain('status: completed; template release-digest@1; answered by simulator/sim-large');
+    expect(outcome.output).toContain('(simulated)');
   });
 
   test('leaves the diff review waiting for a person, with a link to the run in the Temporal UI', () => {
     expect(outcome.output).toContain('== diff review (input: git commit');
-    expect(outcome.output).toMatch(/run: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/gen-example-diff-review-/);
+    expect(outcome.output).toMatch(/run: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\//);
+    expect(outcome.output).toContain('/workflows/gen-example~diff-review-');
     expect(outcome.output).toContain('waiting for review');
   });
 });

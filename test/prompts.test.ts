@@ -25,7 +25,8 @@ describe('the prompt template library', () => {
     })();
 
     expect(error?.code).toBe('TEMPLATE_NOT_FOUND');
-    expect(error?.field).toBe('release-digest@42');
+    expect(error?.field).toBe('templateVersion');
+    expect(error?.message).toContain('release-digest@42');
   });
 
   test('rendering composes framing, constraints and style parts around the document', async () => {
@@ -48,7 +49,7 @@ describe('the prompt template library', () => {
     await expect(rendering).rejects.toMatchObject({ code: 'TEMPLATE_INPUT_INVALID', field: 'focus' });
   });
 
-  test('the output schema sent to providers forbids extra properties, as strict structured output requires', async () => {
+  test('the output schema sent to providers forbids extra properties, as strict output requires', async () => {
     const prompt = await renderPrompt(getTemplate('diff-review'), { diff: 'diff --git a/x b/x\n+++ b/x\n+y' });
     const findings = (prompt.outputJsonSchema.properties as Record<string, { items: Record<string, unknown> }>)
       .findings;

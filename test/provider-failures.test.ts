@@ -46,7 +46,8 @@ describe('provider failures', () => {
 
     expect(result.answeredBy).toEqual({ provider: 'simulator', model: 'sim-small' });
     expect(result.attempts).toEqual([
-      expect.objectContaining({ provider: 'down', model: 'gone', outcome: 'failed', errorCode: 'PROVIDER_UNAVAILABLE' }),
+      expect.objectContaining({ provider: 'down', model: 'gone', outcome: 'failed',
+        errorCode: 'PROVIDER_UNAVAILABLE' }),
       expect.objectContaining({ provider: 'simulator', model: 'sim-small', outcome: 'answered' }),
     ]);
   });

@@ -33,7 +33,8 @@ describe.each([
   beforeAll(async () => {
     env = await startTestEnvironment((simulatorUrl) => ({
       providers: {
-        simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small', 'sim-paced', 'sim-scarce'], timeout: '20 seconds' },
+        simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small', 'sim-paced', 'sim-scarce'],
+          timeout: '20 seconds' },
       },
       quotas: {
         // One call a second on the paced model: the queue's rate limit holds the backlog in priority order.

@@ -14,6 +14,8 @@ describe('replay of recorded histories', () => {
   test('every path through the workflow has a recorded history', () => {
     expect(historyFiles).toEqual(expect.arrayContaining([
       'all-providers-failed.json',
+      'budget-exceeded.json',
+      'cache-hit.json',
       'completed-without-review.json',
       'fallback-after-provider-down.json',
       'invalid-output.json',

@@ -118,6 +118,22 @@ describe('human review', () => {
     expect(result.review).toMatchObject({ decision: 'reject', reviewer: 'deadline', via: 'deadline' });
   });
 
+  test('a decision acknowledged just before the deadline is the one the run uses', async () => {
+    const workflowId = await startReviewed('2 seconds', 'reject');
+    const deadline = Date.parse((await env.generations.get(workflowId)).state?.reviewDeadline ?? '');
+    const edited = { headline: 'Edited at the wire', highlights: [{ text: 'x', quote: 'Git v2.39 Release Notes' }],
+      breaking_changes: [] };
+    await new Promise((done) => setTimeout(done, Math.max(0, deadline - Date.now() - 30)));
+
+    const acknowledged = await env.generations
+      .decide(workflowId, { decision: 'edit', reviewer: 'late', output: edited })
+      .then(() => true, () => false);
+    const result = await env.generations.result(workflowId);
+
+    expect(result.review?.via).toBe(acknowledged ? 'person' : 'deadline');
+    expect(result.status).toBe(acknowledged ? 'approved' : 'rejected');
+  });
+
   test('a deadline that approves releases the model output', async () => {
     const workflowId = await startReviewed('2 seconds', 'approve');
 

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../common/logger';
 import { allSearchAttributeKeys } from '../workflows/search-attributes';
 import { findFreePort } from './free-port';
+import { assertPortFree, stopStaleDevServer, writePidFile } from './stale-server';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -20,6 +21,7 @@ export interface DevServerOptions {
 
 export interface RunningDevServer {
   address: string;
+  cliPath: string;
   uiUrl: string;
   namespace: string;
   process: ChildProcess;
@@ -35,10 +37,15 @@ const typeNames = { KEYWORD: 'Keyword', INT: 'Int', TEXT: 'Text', BOOL: 'Bool', 
  */
 export async function startDevServer(options: DevServerOptions, logger: Logger): Promise<RunningDevServer> {
   const namespace = options.namespace ?? 'default';
-  const port = options.port ?? (await findFreePort());
-  const uiPort = options.uiPort ?? (await findFreePort());
   mkdirSync(dirname(options.dbFile), { recursive: true });
   mkdirSync(dirname(options.logFile), { recursive: true });
+  const pidFile = `${options.dbFile}.pid`;
+  await stopStaleDevServer(pidFile, options.dbFile, logger);
+
+  const port = options.port ?? (await findFreePort());
+  const uiPort = options.uiPort ?? (await findFreePort());
+  await assertPortFree(port);
+  await assertPortFree(uiPort);
 
   const args = [
     'server', 'start-dev',
@@ -55,6 +62,7 @@ export async function startDevServer(options: DevServerOptions, logger: Logger):
 
   const log = openSync(options.logFile, 'a');
   const child = spawn(options.cliPath, args, { stdio: ['ignore', log, log] });
+  writePidFile(pidFile, child.pid);
   const address = `127.0.0.1:${port}`;
   const uiUrl = `http://127.0.0.1:${uiPort}`;
   logger.info({ address, uiUrl, dbFile: options.dbFile, pid: child.pid }, 'starting Temporal dev server');
@@ -62,7 +70,11 @@ export async function startDevServer(options: DevServerOptions, logger: Logger):
   await waitUntilServing(address, child, options.startupTimeoutMs ?? 60_000, options.logFile);
   logger.info({ address }, 'Temporal dev server is serving');
 
-  return { address, uiUrl, namespace, process: child, stop: () => stopProcess(child) };
+  const stop = async () => {
+    await stopProcess(child);
+    rmSync(pidFile, { force: true });
+  };
+  return { address, cliPath: options.cliPath, uiUrl, namespace, process: child, stop };
 }
 
 function dynamicConfig(singlePartition: boolean): string[] {
@@ -75,7 +87,8 @@ function dynamicConfig(singlePartition: boolean): string[] {
     values['matching.numTaskqueueWritePartitions'] = 1;
   }
 
-  return Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+  return Object.entries(values)
+    .flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
 }
 
 async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number, logFile: string):

@@ -109,7 +109,8 @@ export function buildExampleRequests(): ExampleRequest[] {
 
 function safeExec(command: string, args: string[]): string {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    return execFileSync(command, args,
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return '';
   }

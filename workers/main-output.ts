@@ -26,13 +26,15 @@ export function printExampleOutcome(_example: ExampleRequest, view: GenerationVi
     const { result } = view;
     console.log(`   status: ${result.status}; template ${result.template.id}@${result.template.version}; ` +
       `answered by ${result.answeredBy.provider}/${result.answeredBy.model}` +
-      `${result.simulated ? ' (simulated)' : ''}; tokens in/out ${result.usage.inputTokens}/${result.usage.outputTokens}`);
+      `${result.simulated ? ' (simulated)' : ''}; ` +
+      `tokens in/out ${result.usage.inputTokens}/${result.usage.outputTokens}`);
     console.log(indent(JSON.stringify(result.output, null, 2)));
     return true;
   }
 
   const state = view.state;
-  console.log(`   waiting for review (stage ${state?.stage}, deadline ${state?.reviewDeadline ?? 'none'})`);
+  console.log(`   waiting for review (stage ${state?.stage ?? 'unknown'}, ` +
+    `deadline ${state?.reviewDeadline ?? 'unknown'})`);
   if (state?.validation) {
     console.log(indent(JSON.stringify(state.validation.output, null, 2)));
   }
@@ -40,7 +42,8 @@ export function printExampleOutcome(_example: ExampleRequest, view: GenerationVi
   console.log(`   approve it in the Temporal UI (the run's Updates), or with:\n` +
     `     curl -s -X POST ${stack.apiUrl}/v1/generations/${view.workflowId}/review ` +
     `-H 'content-type: application/json' -d '${decision}'\n` +
-    `     temporal workflow update execute --address ${stack.temporal.devServer?.address ?? '$TEMPORAL_ADDRESS'} ` +
+    `     ${stack.temporal.devServer?.cliPath ?? 'temporal'} workflow update execute ` +
+    `--address ${stack.temporal.devServer?.address ?? '$TEMPORAL_ADDRESS'} ` +
     `--workflow-id ${view.workflowId} --name review --input '${decision}'`);
   return true;
 }

@@ -63,7 +63,11 @@ async function runExample(stack: RunningStack, example: ExampleRequest): Promise
 
   const deadline = Date.now() + settleTimeoutMs;
   while (Date.now() < deadline) {
-    const view = await (await fetch(`${stack.apiUrl}/v1/generations/${started.workflowId}`)).json() as GenerationView;
+    const response = await fetch(`${stack.apiUrl}/v1/generations/${started.workflowId}`);
+    const view = await response.json() as GenerationView;
+    if (!response.ok) {
+      throw new Error(`the API could not read ${started.workflowId}: ${JSON.stringify(view)}`);
+    }
     const waitingForReview = view.state?.reviewStatus === 'pending';
     if (view.status !== 'RUNNING' || waitingForReview) {
       return view;

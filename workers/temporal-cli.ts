@@ -16,7 +16,8 @@ const toolsBin = join(projectRoot, '.tools', 'bin');
  * Finds the Temporal CLI: `TEMPORAL_CLI_PATH`, then `temporal` on PATH, then the project's tools folder.
  * When none exists it is built from the Go module proxy into the tools folder and reused on later runs.
  */
-export function ensureTemporalCli(logger: Logger, env: NodeJS.ProcessEnv = process.env): string {
+export function ensureTemporalCli(logger: Logger, env: NodeJS.ProcessEnv = process.env,
+  announce: (message: string) => void = () => undefined): string {
   if (env.TEMPORAL_CLI_PATH) {
     if (!isExecutable(env.TEMPORAL_CLI_PATH)) {
       throw new Error(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} is not an executable file`);
@@ -33,6 +34,7 @@ export function ensureTemporalCli(logger: Logger, env: NodeJS.ProcessEnv = proce
     return found;
   }
 
+  announce('Building the Temporal CLI from the Go module proxy (first run only, a few minutes) ...');
   buildTemporalCli(logger, env);
   return join(toolsBin, 'temporal');
 }

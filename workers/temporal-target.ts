@@ -35,7 +35,7 @@ export async function resolveTemporalTarget(config: AppConfig, logger: Logger,
 
   const dataDir = resolve(config.dataDir);
   const devServer = await startDevServer({
-    cliPath: ensureTemporalCli(logger, env),
+    cliPath: ensureTemporalCli(logger, env, (message) => console.log(message)),
     dbFile: join(dataDir, 'temporal.sqlite'),
     logFile: join(dataDir, 'logs', 'temporal.log'),
     port: Number(env.TEMPORAL_DEV_PORT ?? 7233),

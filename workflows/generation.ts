@@ -27,6 +27,7 @@ import {
   stateQuery,
 } from './contract';
 import { reviewDecisionSchema } from './review-decision';
+import { firstProblem } from '../common/zod-issues';
 import { reviewStatusKey, stageKey, templateVersionKey } from './search-attributes';
 import { resolveStatus, reviewIsRequired } from './outcome';
 import { callChain } from './model-chain';
@@ -49,7 +50,7 @@ const local = proxyActivities<Activities>({
 export async function generationWorkflow(request: GenerationRequest): Promise<GenerationResult> {
   const state: GenerationState = { stage: 'queued', reviewStatus: 'not_required', attempts: [] };
   let pendingDecision: ReviewRecord | undefined;
-  let editedOutput: unknown;
+  let editReport: ValidationReport | undefined;
   let decisionInFlight = false;
 
   setHandler(stateQuery, () => state);
@@ -60,7 +61,7 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
       decisionInFlight = true;
       try {
         if (decision.decision === 'edit') {
-          editedOutput = await validateEdit(plan, decision.output);
+          editReport = await validateEdit(plan, decision.output);
         }
         pendingDecision = {
           decision: decision.decision,
@@ -86,12 +87,8 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
         }
         const parsed = reviewDecisionSchema.safeParse(decision);
         if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          throw ApplicationFailure.nonRetryable(
-            `${issue?.path.join('.') || '(decision)'}: ${issue?.message ?? 'invalid'}`,
-            'REVIEW_DECISION_INVALID',
-            { field: issue?.path.join('.') || '(decision)' },
-          );
+          const { field, reason } = firstProblem(parsed.error.issues, '(decision)');
+          throw ApplicationFailure.nonRetryable(reason, 'REVIEW_DECISION_INVALID', { field });
         }
       },
     },
@@ -121,17 +118,19 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
 
   let review: ReviewRecord | undefined;
   if (reviewIsRequired(plan.review.policy, validation)) {
-    review = await waitForReview(plan, state, () => pendingDecision);
+    review = await waitForReview(plan, state, () => pendingDecision, () => decisionInFlight);
   }
 
   enterStage(state, 'done');
   await condition(allHandlersFinished);
 
-  const status = resolveStatus(validation, review);
+  // After an edit, the edit is what is released, so its validation is the one reported.
+  const finalValidation = review?.decision === 'edit' && editReport ? editReport : validation;
+  const status = resolveStatus(finalValidation, review);
   const released = status === 'approved' || status === 'completed';
   return {
     status,
-    output: released ? (review?.decision === 'edit' ? editedOutput : validation.output) : null,
+    output: released ? finalValidation.output : null,
     template: { id: plan.templateId, version: plan.templateVersion },
     answeredBy: { provider: answer.provider, model: answer.model },
     simulated: answer.simulated,
@@ -141,7 +140,7 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
     costMicroUsd: cache === 'hit' ? 0 : answer.costMicroUsd,
     usage: answer.usage,
     attempts: state.attempts,
-    validation,
+    validation: finalValidation,
     review,
   };
 }
@@ -181,14 +180,19 @@ async function waitForReview(
   plan: GenerationPlan,
   state: GenerationState,
   decided: () => ReviewRecord | undefined,
+  deciding: () => boolean,
 ): Promise<ReviewRecord> {
   enterStage(state, 'review');
   setReviewStatus(state, 'pending');
   state.reviewDeadline = new Date(Date.now() + msToNumber(plan.review.deadline)).toISOString();
 
-  const inTime = await condition(() => decided() !== undefined, plan.review.deadline);
-  const record: ReviewRecord = inTime && decided()
-    ? (decided() as ReviewRecord)
+  await condition(() => decided() !== undefined, plan.review.deadline);
+  // A decision accepted just before the deadline may still be validating its edit; the reviewer was told it
+  // was accepted, so it wins over the deadline once it finishes.
+  await condition(() => !deciding());
+  const decision = decided();
+  const record: ReviewRecord = decision
+    ? decision
     : {
       decision: plan.review.deadlineOutcome,
       reviewer: 'deadline',
@@ -202,7 +206,7 @@ async function waitForReview(
   return record;
 }
 
-async function validateEdit(plan: GenerationPlan, output: unknown): Promise<unknown> {
+async function validateEdit(plan: GenerationPlan, output: unknown): Promise<ValidationReport> {
   const report = await local.validateOutput({
     templateId: plan.templateId,
     templateVersion: plan.templateVersion,
@@ -211,11 +215,12 @@ async function validateEdit(plan: GenerationPlan, output: unknown): Promise<unkn
   });
   if (!report.valid) {
     // Failing the update (not the workflow) tells the reviewer why and keeps the review open.
+    const field = `output.${report.issues[0]?.split(':')[0] ?? ''}`.replace(/\.$/, '');
     throw ApplicationFailure.nonRetryable(`Edited output is invalid: ${report.issues.join('; ')}`,
-      'REVIEW_EDIT_INVALID', { issues: report.issues });
+      'REVIEW_EDIT_INVALID', { field, issues: report.issues });
   }
 
-  return report.output;
+  return report;
 }
 
 function statusAfterReview(record: ReviewRecord): ReviewStatus {

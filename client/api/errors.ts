@@ -31,7 +31,7 @@ function toProductError(err: FastifyError | Error): ProductError {
 
   const fastifyError = err as FastifyError;
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new ProductError('REQUEST_TOO_LARGE', { field: 'body' });
+    return new ProductError('REQUEST_TOO_LARGE', { field: 'body', reason: 'the body limit' });
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new ProductError('REQUEST_INVALID', { field: 'body', reason: fastifyError.message });

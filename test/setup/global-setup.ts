@@ -21,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;
   } else {
     const server = await startDevServer({
-      cliPath: ensureTemporalCli(logger),
+      cliPath: ensureTemporalCli(logger, process.env, (message) => console.log(message)),
       dbFile: join(workDir, 'temporal.sqlite'),
       logFile: join(workDir, 'temporal.log'),
       singlePartition: true,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { PromptTemplate } from '../../types';
 import { filesChangedIn } from '../../checks';
+import { boundedText } from '../../text-limits';
 
 const input = z.strictObject({
-  diff: z.string().min(10).max(1_000_000),
+  diff: boundedText(10),
   focus: z.enum(['correctness', 'security', 'style', 'all']).default('all'),
   tone: z.enum(['neutral', 'direct', 'encouraging']).default('neutral'),
   length: z.enum(['short', 'medium', 'long']).default('short'),

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { PromptTemplate } from '../../types';
 import { quotesMissingFrom } from '../../checks';
+import { boundedText } from '../../text-limits';
 
 const input = z.strictObject({
-  document: z.string().min(20).max(1_000_000),
+  document: boundedText(20),
   product: z.string().max(200).default(''),
   tone: z.enum(['neutral', 'enthusiastic', 'formal']).default('neutral'),
   length: z.enum(['short', 'medium', 'long']).default('medium'),
