@@ -125,44 +125,6 @@ describe('the REST API', () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toMatchObject({ code: 'REVIEW_DECISION_INVALID', field: 'reviewer' });
   });
-});
-
-async function waitFor(check: () => Promise<boolean>, tries = 100): Promise<boolean> {
-  for (let i = 0; i < tries; i += 1) {
-    if (await check()) {
-      return true;
-    }
-    await new Promise((done) => setTimeout(done, 150));
-  }
-  return false;
-}
-
-describe('the REST API on inputs found by breaking it', () => {
-  let env: TestEnvironment;
-  let api: FastifyInstance;
-  let baseUrl: string;
-  let document: string;
-
-  beforeAll(async () => {
-    env = await startTestEnvironment();
-    api = buildApiServer({ generations: env.generations, logger: env.logger });
-    baseUrl = await api.listen({ host: '127.0.0.1', port: 0 });
-    document = findReleaseNotes().text;
-  });
-
-  afterAll(async () => {
-    await api.close();
-    await env.stop();
-  });
-
-  async function post(path: string, body: unknown): Promise<JsonResponse> {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as ResponseBody };
-  }
 
   test.each(['1', '0.5', '10000000 years', '91 days'])('a review deadline of "%s" is refused naming the field',
     async (deadline) => {
@@ -226,3 +188,13 @@ describe('the REST API on inputs found by breaking it', () => {
     expect(response.body.error).toMatchObject({ code: 'TEMPLATE_INPUT_INVALID', field: 'document' });
   });
 });
+
+async function waitFor(check: () => Promise<boolean>, tries = 100): Promise<boolean> {
+  for (let i = 0; i < tries; i += 1) {
+    if (await check()) {
+      return true;
+    }
+    await new Promise((done) => setTimeout(done, 150));
+  }
+  return false;
+}

@@ -6,7 +6,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { createLogger } from '../../common/logger';
 import { startDevServer } from '../../workers/dev-server';
 import { ensureTemporalCli } from '../../workers/temporal-cli';
-import { setSharedDevServer } from './shared-server';
+import { setSharedDevServer, setSharedRedis } from './shared-server';
+import { startRedisServer } from '../helpers/redis-server';
 
 /**
  * One real Temporal dev server for the whole run, on a fresh SQLite file, and one workflow bundle that every
@@ -29,6 +30,12 @@ export default async function globalSetup(): Promise<void> {
     setSharedDevServer(server);
     process.env.TEST_TEMPORAL_ADDRESS = server.address;
     process.env.TEST_TEMPORAL_DB = join(workDir, 'temporal.sqlite');
+  }
+
+  if (process.env.TEST_STORE === 'redis') {
+    const redis = await startRedisServer();
+    setSharedRedis(redis);
+    process.env.TEST_REDIS_URL = redis.url;
   }
 
   const bundle = await bundleWorkflowCode({
