@@ -40,6 +40,8 @@ export async function resolveTemporalTarget(config: AppConfig, logger: Logger,
     logFile: join(dataDir, 'logs', 'temporal.log'),
     port: Number(env.TEMPORAL_DEV_PORT ?? 7233),
     uiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
+    // One partition per queue: the embedded server serves one machine, and priority order is then exact.
+    singlePartition: true,
   }, logger);
 
   return {

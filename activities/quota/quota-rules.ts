@@ -2,8 +2,12 @@ import type { ActualUsage, ReservationOutcome, ReservationRequest } from './type
 
 /** Rules both quota stores share, so that SQLite and Redis give the same answer to the same calls. */
 
-/** Providers count requests and tokens over a sliding minute. */
-export const WINDOW_MS = 60_000;
+/**
+ * Providers count requests and tokens over a sliding minute. Ours is half a second longer: a call is granted
+ * here a few milliseconds before the provider admits it, and a window exactly as long as the provider's could
+ * let a call in just before the provider's own window has freed the slot.
+ */
+export const WINDOW_MS = 60_500;
 
 /** Concurrency slots usually free on settle, long before the lease runs out, so a waiter looks again soon. */
 export const MAX_CONCURRENCY_WAIT_MS = 1_000;

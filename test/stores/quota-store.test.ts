@@ -1,3 +1,4 @@
+import { WINDOW_MS } from '../../activities/quota/quota-rules';
 import type { QuotaStore, ReservationRequest } from '../../activities/quota/types';
 import { openQuotaStoreAt, type StoreLocation, storeBackends } from './backends';
 import { runReserveWorkers } from './reserve-workers';
@@ -158,14 +159,14 @@ describe.each(storeBackends())('$name quota store', (backend) => {
         .resolves.toEqual({ kind: 'granted' });
     });
 
-    it('makes a caller wait until the oldest request of a full request window is a minute old', async () => {
+    it('makes a caller wait until the oldest request of a full request window is a window old', async () => {
       const limits = { requestsPerMinute: 2 };
       await store.reserve(request({ limits }));
       await store.reserve(request({ limits, nowMs: T0 + 10 * SECOND }));
 
       const outcome = await store.reserve(request({ limits, nowMs: T0 + 25 * SECOND }));
 
-      expect(outcome).toEqual({ kind: 'wait', reason: 'requests', retryAfterMs: 35 * SECOND });
+      expect(outcome).toEqual({ kind: 'wait', reason: 'requests', retryAfterMs: WINDOW_MS - 25 * SECOND });
     });
 
     it('admits a request once the oldest one has left the request window', async () => {
@@ -173,7 +174,7 @@ describe.each(storeBackends())('$name quota store', (backend) => {
       await store.reserve(request({ limits }));
       await store.reserve(request({ limits, nowMs: T0 + 10 * SECOND }));
 
-      await expect(store.reserve(request({ limits, nowMs: T0 + 60 * SECOND }))).resolves.toEqual({ kind: 'granted' });
+      await expect(store.reserve(request({ limits, nowMs: T0 + WINDOW_MS }))).resolves.toEqual({ kind: 'granted' });
     });
 
     it('makes a caller wait until the oldest tokens leave a full token window', async () => {
@@ -184,7 +185,7 @@ describe.each(storeBackends())('$name quota store', (backend) => {
 
       const outcome = await store.reserve(request({ limits, tokens: 500, nowMs: T0 + 30 * SECOND }));
 
-      expect(outcome).toEqual({ kind: 'wait', reason: 'tokens', retryAfterMs: 30 * SECOND });
+      expect(outcome).toEqual({ kind: 'wait', reason: 'tokens', retryAfterMs: WINDOW_MS - 30 * SECOND });
     });
 
     it('makes a caller wait until as many old entries have left the token window as it needs room for', async () => {
@@ -195,7 +196,7 @@ describe.each(storeBackends())('$name quota store', (backend) => {
 
       const outcome = await store.reserve(request({ limits, tokens: 800, nowMs: T0 + 30 * SECOND }));
 
-      expect(outcome).toEqual({ kind: 'wait', reason: 'tokens', retryAfterMs: 40 * SECOND });
+      expect(outcome).toEqual({ kind: 'wait', reason: 'tokens', retryAfterMs: WINDOW_MS - 20 * SECOND });
     });
 
     it('admits tokens that fill the token window exactly', async () => {
@@ -275,7 +276,7 @@ describe.each(storeBackends())('$name quota store', (backend) => {
       await store.settle('call', { tokens: 100, costMicroUsd: 50 }, T0 + SECOND);
 
       await expect(store.reserve(request({ limits, nowMs: T0 + SECOND })))
-        .resolves.toEqual({ kind: 'wait', reason: 'requests', retryAfterMs: 59 * SECOND });
+        .resolves.toEqual({ kind: 'wait', reason: 'requests', retryAfterMs: WINDOW_MS - SECOND });
     });
 
     it('settles a reservation only once', async () => {
@@ -350,7 +351,7 @@ describe.each(storeBackends())('$name quota store', (backend) => {
       await store.release('call', T0 + SECOND);
 
       await expect(store.reserve(request({ limits, nowMs: T0 + SECOND })))
-        .resolves.toEqual({ kind: 'wait', reason: 'requests', retryAfterMs: 59 * SECOND });
+        .resolves.toEqual({ kind: 'wait', reason: 'requests', retryAfterMs: WINDOW_MS - SECOND });
     });
 
     it('refunds a reservation only once', async () => {
