@@ -54,6 +54,10 @@ function markdownOf(runs: QuotaRunReport[], command: string, generatedAt: string
       return `${wait?.p50_ms ?? '-'} | ${wait?.p95_ms ?? '-'}`;
     }).join(' | ')} |`),
     '',
+    'Goodput is the provider calls answered per minute between the first and the last call, divided by the quota.',
+    'It can exceed 1 by a little in a run this short: the minute before the first call was empty, so the first',
+    'seconds may use it, while no sliding minute ever holds more calls than the quota.',
+    '',
     `Quota: ${runs[0]?.quota_requests_per_minute} requests and ${runs[0]?.quota_tokens_per_minute} tokens per ` +
       `minute; offered load ${runs[0]?.offered_requests_per_minute} requests per minute for ` +
       `${runs[0]?.duration_s} s per run.`,
