@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redisScript } from '../quota/redis-script';
+import { redisScript } from '../store-support/redis-script';
 import { claimLua, releaseClaimLua, setLua } from './redis-cache-scripts';
 import type { CacheStore } from './types';
 

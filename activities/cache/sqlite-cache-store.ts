@@ -1,4 +1,4 @@
-import { asPromise, openSharedSqlite } from '../quota/sqlite-database';
+import { asPromise, openSharedSqlite } from '../store-support/sqlite-database';
 import type { CacheStore } from './types';
 
 /**

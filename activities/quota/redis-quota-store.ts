@@ -9,7 +9,7 @@ import {
   WINDOW_MS,
 } from './quota-rules';
 import { finishLua, reserveLua } from './redis-quota-scripts';
-import { redisScript } from './redis-script';
+import { redisScript } from '../store-support/redis-script';
 import type { QuotaStore, ReservationOutcome, ReservationRequest } from './types';
 
 /**

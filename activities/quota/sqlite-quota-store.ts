@@ -10,7 +10,7 @@ import {
   utcDay,
   WINDOW_MS,
 } from './quota-rules';
-import { asPromise, openSharedSqlite } from './sqlite-database';
+import { asPromise, openSharedSqlite } from '../store-support/sqlite-database';
 import { type FinalState, prepareQuotaStatements, type QuotaStatements } from './sqlite-quota-schema';
 import type { ActualUsage, QuotaStore, ReservationOutcome, ReservationRequest } from './types';
 
