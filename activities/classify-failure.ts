@@ -29,11 +29,41 @@ export function classifyProviderError(err: unknown, provider: string, model: str
       return failure('PROVIDER_UNAVAILABLE', `${where}: ${status} ${err.message}`, false, err, retryAfterMs);
     }
 
-    // 400, 401, 403, 404, 422: the same request will fail the same way, so no retry against this provider.
+    // 400, 401, 403, 404, 413, 422: the same request fails the same way, so no retry against this provider.
+    // Two of them say something about the request rather than the provider, and get their own codes.
+    const code = errorCodeOf(err as { code?: unknown });
+    if (isContextTooLong(code, err.message)) {
+      return failure('CONTEXT_TOO_LONG', `${where}: ${err.message}`, true, err);
+    }
+    if (isContentFiltered(code, err.message)) {
+      return failure('CONTENT_FILTERED', `${where}: ${err.message}`, true, err);
+    }
     return failure('PROVIDER_REJECTED', `${where}: ${status} ${err.message}`, true, err);
   }
 
   return failure('PROVIDER_UNAVAILABLE', `${where}: ${(err as Error)?.message ?? String(err)}`, false, err);
+}
+
+/**
+ * Providers word an over-long prompt in many ways: OpenAI's `context_length_exceeded`, vLLM's "maximum context
+ * length", Ollama's and others' "too many tokens" or "prompt is too long", Anthropic-style "input is too long".
+ */
+const contextTooLongWording = new RegExp(['context[_ ]length', 'context window', 'maximum context', 'too many tokens',
+  'prompt is too long', 'input is too long', 'reduce the length'].join('|'), 'i');
+const contentFilterWording = /content[_ ]filter|content management policy|content[_ ]policy|safety system/i;
+
+export function isContextTooLong(code: string | undefined, message: string): boolean {
+  return code === 'context_length_exceeded' || code === 'string_above_max_length' ||
+    contextTooLongWording.test(message);
+}
+
+export function isContentFiltered(code: string | undefined, message: string): boolean {
+  return code === 'content_filter' || code === 'content_policy_violation' || contentFilterWording.test(message);
+}
+
+function errorCodeOf(err: { code?: unknown }): string | undefined {
+  const code = err.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function failure(

@@ -40,6 +40,13 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
     workflowId: info.workflowExecution?.workflowId });
 
   const promptTokens = countPromptTokens(input.messages);
+  if (quota?.contextWindow !== undefined && promptTokens + input.maxOutputTokens > quota.contextWindow) {
+    // Known too long before any call: the next model in the chain gets it, and this one is never retried.
+    throw ApplicationFailure.create({ type: 'CONTEXT_TOO_LONG', nonRetryable: true,
+      message: `${bucket}: ${promptTokens} prompt and ${input.maxOutputTokens} output tokens exceed ` +
+        `its context window of ${quota.contextWindow}` });
+  }
+
   const inputPrice = quota?.inputPricePerMillion ?? 0;
   const outputPrice = quota?.outputPricePerMillion ?? 0;
   const reservationId = `${info.workflowExecution?.workflowId}/${info.activityId}/${info.attempt}`;
@@ -85,6 +92,10 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
     // An answer cut at the output limit is incomplete however good it looks: never a success.
     if (finishReason === 'length') {
       throw ApplicationFailure.create({ type: 'OUTPUT_TRUNCATED', message: bucket });
+    }
+    if (finishReason === 'content_filter') {
+      throw ApplicationFailure.create({ type: 'CONTENT_FILTERED', message: `${bucket}: answer filtered`,
+        nonRetryable: true });
     }
 
     return {

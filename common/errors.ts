@@ -28,6 +28,8 @@ export const errorCatalogue = {
   BUDGET_REQUEST_TOO_LARGE: { status: 422, message: 'The request alone exceeds the daily budget of {field}: {reason}' },
   QUOTA_WAIT_EXCEEDED: { status: 503, message: 'Waited longer than the tier allows for quota on {field}' },
   QUOTA_REQUEST_TOO_LARGE: { status: 422, message: 'The request alone exceeds the minute quota of {field}: {reason}' },
+  CONTEXT_TOO_LONG: { status: 422, message: 'The prompt does not fit the context window of {field}: {reason}' },
+  CONTENT_FILTERED: { status: 422, message: 'Provider {field} filtered the request or answer: {reason}' },
   ALL_PROVIDERS_FAILED: { status: 502, message: 'Every provider in the chain failed: {reason}' },
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid at {field}: {reason}' },
   TEMPORAL_UNAVAILABLE: { status: 503, message: 'The Temporal service at {field} cannot be reached: {reason}' },

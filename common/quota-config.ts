@@ -7,6 +7,8 @@ const modelQuotaSchema = z.strictObject({
   /** Prompt tokens plus the output allowance, counted at admission as providers do. */
   tokensPerMinute: z.number().int().positive().optional(),
   maxConcurrent: z.number().int().positive().optional(),
+  /** Prompt plus output allowance the model accepts; a longer request skips this model without calling it. */
+  contextWindow: z.number().int().positive().optional(),
   /** USD per million tokens; used for money budgets and cost reports. */
   inputPricePerMillion: z.number().min(0).default(0),
   outputPricePerMillion: z.number().min(0).default(0),

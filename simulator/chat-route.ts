@@ -150,6 +150,20 @@ function faultResponse(fault: FaultRule): FaultResponse | undefined {
         body: errorBody('Incorrect API key provided (simulated).', 'invalid_request_error', 'invalid_api_key'),
         retryAfterSeconds: undefined,
       };
+    case 'context_length':
+      return {
+        status: 400,
+        body: errorBody('This model\'s maximum context length is 4096 tokens; your messages are longer (simulated).',
+          'invalid_request_error', 'context_length_exceeded'),
+        retryAfterSeconds: undefined,
+      };
+    case 'content_filter':
+      return {
+        status: 400,
+        body: errorBody('The response was filtered by the content management policy (simulated).',
+          'invalid_request_error', 'content_filter'),
+        retryAfterSeconds: undefined,
+      };
     default:
       return undefined;
   }

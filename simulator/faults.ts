@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 export const faultKinds = [
   'rate_limit', 'server_error', 'unavailable', 'slow', 'timeout', 'truncate', 'invalid_json', 'unauthorized',
+  'context_length', 'content_filter',
 ] as const;
 
 export type FaultKind = (typeof faultKinds)[number];

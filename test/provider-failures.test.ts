@@ -10,9 +10,10 @@ describe('provider failures', () => {
     const closedPort = await findFreePort();
     env = await startTestEnvironment((simulatorUrl) => ({
       providers: {
-        simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small'], timeout: '20 seconds' },
+        simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small', 'sim-narrow'], timeout: '20 seconds' },
         down: { baseUrl: `http://127.0.0.1:${closedPort}/v1`, models: ['gone'] },
       },
+      quotas: { models: { 'simulator/sim-narrow': { contextWindow: 1_000 } } },
     }));
     document = findReleaseNotes().text;
   });
@@ -100,5 +101,36 @@ describe('provider failures', () => {
     expect(result.status).toBe('invalid');
     expect(result.validation.valid).toBe(false);
     expect(result.validation.issues[0]).toContain('not JSON');
+  });
+
+  test('a prompt longer than a model\'s context window skips that model without calling it', async () => {
+    const before = env.simulator.stats().byModel['sim-narrow'] ?? 0;
+
+    const result = await env.generations.result((await start([{ provider: 'simulator', model: 'sim-narrow' },
+      { provider: 'simulator', model: 'sim-small' }])).workflowId);
+
+    expect(result.attempts[0]).toMatchObject({ model: 'sim-narrow', errorCode: 'CONTEXT_TOO_LONG' });
+    expect(result.answeredBy.model).toBe('sim-small');
+    expect(env.simulator.stats().byModel['sim-narrow'] ?? 0).toBe(before);
+  });
+
+  test('a provider\'s context length error moves on at once without a retry', async () => {
+    env.simulator.faults.set([{ kind: 'context_length', model: 'sim-large' }]);
+    const before = env.simulator.stats().byModel['sim-large'] ?? 0;
+
+    const result = await env.generations.result((await start()).workflowId);
+
+    expect(result.attempts[0]).toMatchObject({ model: 'sim-large', errorCode: 'CONTEXT_TOO_LONG' });
+    expect(result.answeredBy.model).toBe('sim-small');
+    expect((env.simulator.stats().byModel['sim-large'] ?? 0) - before).toBe(1);
+  });
+
+  test('content filtered by a provider falls back to the next one and is recorded as such', async () => {
+    env.simulator.faults.set([{ kind: 'content_filter', model: 'sim-large' }]);
+
+    const result = await env.generations.result((await start()).workflowId);
+
+    expect(result.attempts[0]).toMatchObject({ model: 'sim-large', errorCode: 'CONTENT_FILTERED' });
+    expect(result.answeredBy.model).toBe('sim-small');
   });
 });
