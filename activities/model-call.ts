@@ -9,6 +9,19 @@ import type { ProviderClient } from './providers';
 import { acquireQuota } from './quota/acquire';
 import type { QuotaStore } from './quota/types';
 
+/** Providers whose credentials were refused, so the error is logged loudly once per process, not per call. */
+const refusedProviders = new Set<string>();
+
+function reportRejectedCredentials(deps: ModelCallDeps, providerName: string, err: unknown, log: Logger): void {
+  const status = (err as { status?: unknown }).status;
+  if ((status === 401 || status === 403) && !refusedProviders.has(providerName)) {
+    refusedProviders.add(providerName);
+    const keyVariable = deps.config.providers[providerName]?.apiKeyEnv ?? '(no key configured)';
+    log.error({ provider: providerName, status, keyVariable },
+      'provider refused our credentials; calls to it fall through to the next chain entry until the key is fixed');
+  }
+}
+
 /** The simulator marks its answers this way; real providers never send it. */
 const simulatorFingerprint = 'simulator';
 
@@ -116,6 +129,7 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
     await deps.quotas.release(reservationId, Date.now());
     const failure = classifyProviderError(err, providerName, model);
     log.warn({ err, code: failure.type, nonRetryable: failure.nonRetryable }, 'model call failed');
+    reportRejectedCredentials(deps, providerName, err, log);
     throw failure;
   } finally {
     clearInterval(heartbeat);
