@@ -8,6 +8,7 @@ import type {
   ValidationInput,
 } from '../workflows/contract';
 import { cacheKeyOf, fillCache, lookupCache } from './cache/result-cache';
+import { CircuitBreaker } from './circuit-breaker';
 import { callModelOnce } from './model-call';
 import { preparePlan } from './prepare-prompt';
 import { createProviderClients } from './providers';
@@ -26,7 +27,8 @@ export interface ActivityDeps {
  */
 export function createActivities({ config, logger, stores }: ActivityDeps) {
   const providers = createProviderClients(config);
-  const modelCallDeps = { config, providers, quotas: stores.quotas, logger };
+  const circuit = new CircuitBreaker(stores.cache, config.circuit);
+  const modelCallDeps = { config, providers, quotas: stores.quotas, circuit, logger };
 
   return {
     preparePrompt: (request: GenerationRequest) => preparePlan(config, request),

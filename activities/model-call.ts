@@ -6,6 +6,7 @@ import { countPromptTokens } from '../common/tokens';
 import type { ModelAnswer, ModelCallInput } from '../workflows/contract';
 import { classifyProviderError } from './classify-failure';
 import type { ProviderClient } from './providers';
+import type { CircuitBreaker } from './circuit-breaker';
 import { acquireQuota } from './quota/acquire';
 import type { QuotaStore } from './quota/types';
 
@@ -31,6 +32,7 @@ export interface ModelCallDeps {
   config: AppConfig;
   providers: Map<string, ProviderClient>;
   quotas: QuotaStore;
+  circuit: CircuitBreaker;
   logger: Logger;
 }
 
@@ -63,6 +65,15 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
   const inputPrice = quota?.inputPricePerMillion ?? 0;
   const outputPrice = quota?.outputPricePerMillion ?? 0;
   const reservationId = `${info.workflowExecution?.workflowId}/${info.activityId}/${info.attempt}`;
+  const circuit = await deps.circuit.check(bucket, reservationId, Date.now());
+  if (circuit === 'open') {
+    throw ApplicationFailure.create({ type: 'CIRCUIT_OPEN', nonRetryable: true,
+      message: `${bucket} keeps failing; skipped until its cool-down ends` });
+  }
+  if (circuit === 'probe') {
+    log.info({ bucket }, 'probing a provider model whose circuit was open');
+  }
+
   const quotaWaitMs = await acquireQuota(deps.quotas, {
     id: reservationId,
     bucket,
@@ -98,6 +109,7 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
     const usage = { inputTokens: completion.usage?.prompt_tokens ?? promptTokens,
       outputTokens: completion.usage?.completion_tokens ?? 0 };
     const costMicroUsd = Math.round(usage.inputTokens * inputPrice + usage.outputTokens * outputPrice);
+    await deps.circuit.recordSuccess(bucket, reservationId, Date.now());
     await deps.quotas.settle(reservationId,
       { tokens: usage.inputTokens + usage.outputTokens, costMicroUsd }, Date.now());
     log.info({ finishReason, usage, quotaWaitMs, latencyMs: Date.now() - started }, 'model answered');
@@ -129,6 +141,9 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
     await deps.quotas.release(reservationId, Date.now());
     const failure = classifyProviderError(err, providerName, model);
     log.warn({ err, code: failure.type, nonRetryable: failure.nonRetryable }, 'model call failed');
+    if (failure.type === 'PROVIDER_UNAVAILABLE') {
+      await deps.circuit.recordFailure(bucket, reservationId, Date.now());
+    }
     reportRejectedCredentials(deps, providerName, err, log);
     throw failure;
   } finally {

@@ -5,7 +5,7 @@ import { boundedDuration, durationSchema } from './duration';
 import { listTemplates } from '../prompts/library';
 import { ProductError } from './errors';
 import { firstProblem } from './zod-issues';
-import { cacheSchema, checkTierReferences, quotasSchema, storeSchema } from './quota-config';
+import { cacheSchema, checkTierReferences, circuitSchema, quotasSchema, storeSchema } from './quota-config';
 
 const duration = durationSchema;
 
@@ -59,6 +59,7 @@ const configSchema = z
     quotas: quotasSchema.prefault({}),
     store: storeSchema.prefault({}),
     cache: cacheSchema.prefault({}),
+    circuit: circuitSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     checkChainTargets(config, ctx);

@@ -61,6 +61,16 @@ export const cacheSchema = z.strictObject({
   inFlightWait: durationSchema.default('30 seconds'),
 });
 
+export const circuitSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Consecutive failures of one provider model, within the window, that open its circuit. */
+  failureThreshold: z.number().int().min(1).default(5),
+  window: durationSchema.default('1 minute'),
+  /** How long an open circuit skips the model before one probe call tries it again. */
+  coolDown: durationSchema.default('30 seconds'),
+});
+
+export type CircuitConfig = z.infer<typeof circuitSchema>;
 export type QuotasConfig = z.infer<typeof quotasSchema>;
 export type ModelQuota = z.infer<typeof modelQuotaSchema>;
 export type TierConfig = z.infer<typeof tierSchema>;

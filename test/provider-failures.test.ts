@@ -10,10 +10,12 @@ describe('provider failures', () => {
     const closedPort = await findFreePort();
     env = await startTestEnvironment((simulatorUrl) => ({
       providers: {
-        simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small', 'sim-narrow'], timeout: '20 seconds' },
+        simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small', 'sim-narrow', 'sim-flaky'],
+          timeout: '20 seconds' },
         down: { baseUrl: `http://127.0.0.1:${closedPort}/v1`, models: ['gone'] },
       },
       quotas: { models: { 'simulator/sim-narrow': { contextWindow: 1_000 } } },
+      circuit: { failureThreshold: 3, coolDown: '3 seconds' },
     }));
     document = findReleaseNotes().text;
   });
@@ -132,5 +134,22 @@ describe('provider failures', () => {
 
     expect(result.attempts[0]).toMatchObject({ model: 'sim-large', errorCode: 'CONTENT_FILTERED' });
     expect(result.answeredBy.model).toBe('sim-small');
+  });
+
+  test('a model that keeps failing is skipped while its circuit is open, then probed after the cool-down', async () => {
+    const flaky = [{ provider: 'simulator', model: 'sim-flaky' }, { provider: 'simulator', model: 'sim-small' }];
+    env.simulator.faults.set([{ kind: 'unavailable', model: 'sim-flaky' }]);
+    await env.generations.result((await start(flaky)).workflowId);
+    const callsWhenOpened = env.simulator.stats().byModel['sim-flaky'] ?? 0;
+
+    const skipped = await env.generations.result((await start(flaky)).workflowId);
+    const callsWhileOpen = (env.simulator.stats().byModel['sim-flaky'] ?? 0) - callsWhenOpened;
+    env.simulator.faults.clear();
+    await new Promise((done) => setTimeout(done, 3_500));
+    const probed = await env.generations.result((await start(flaky)).workflowId);
+
+    expect(skipped.attempts[0]).toMatchObject({ model: 'sim-flaky', errorCode: 'CIRCUIT_OPEN' });
+    expect(callsWhileOpen).toBe(0);
+    expect(probed.answeredBy.model).toBe('sim-flaky');
   });
 });

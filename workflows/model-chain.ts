@@ -128,7 +128,7 @@ function callOnQueue(plan: GenerationPlan, target: ModelTarget, taskQueue: strin
       backoffCoefficient: 2,
       nonRetryableErrorTypes: ['PROVIDER_REJECTED', 'PROVIDER_NOT_CONFIGURED', 'BUDGET_EXCEEDED',
         'BUDGET_REQUEST_TOO_LARGE', 'QUOTA_REQUEST_TOO_LARGE', 'QUOTA_WAIT_EXCEEDED', 'CONTEXT_TOO_LONG',
-        'CONTENT_FILTERED'],
+        'CONTENT_FILTERED', 'CIRCUIT_OPEN'],
     },
   });
 
