@@ -28,12 +28,12 @@ export interface ActivityDeps {
 export function createActivities({ config, logger, stores }: ActivityDeps) {
   const providers = createProviderClients(config);
   const circuit = new CircuitBreaker(stores.cache, config.circuit);
-  const modelCallDeps = { config, providers, quotas: stores.quotas, circuit, logger };
+  const modelCallDeps = { config, providers, quotas: stores.quotas, payloads: stores.cache, circuit, logger };
 
   return {
-    preparePrompt: (request: GenerationRequest) => preparePlan(config, request),
+    preparePrompt: (request: GenerationRequest) => preparePlan(config, stores.cache, request),
     callModel: (input: ModelCallInput) => callModelOnce(modelCallDeps, input),
-    validateOutput: (input: ValidationInput) => Promise.resolve(validateOutput(input)),
+    validateOutput: (input: ValidationInput) => validateOutput(stores.cache, input),
     lookupCache: (input: CacheLookupInput) => lookupCache(stores.cache, config.cache, input),
     cacheKey: (input: Pick<CacheLookupInput, 'plan' | 'target'>) => Promise.resolve(cacheKeyOf(config.cache, input)),
     fillCache: (key: string, answer: ModelAnswer) => fillCache(stores.cache, config.cache, key, answer),

@@ -8,6 +8,8 @@ import { classifyProviderError } from './classify-failure';
 import type { ProviderClient } from './providers';
 import type { CircuitBreaker } from './circuit-breaker';
 import { acquireQuota } from './quota/acquire';
+import type { CacheStore } from './cache/types';
+import { resolveMessages } from './payloads';
 import type { QuotaStore } from './quota/types';
 
 /** Providers whose credentials were refused, so the error is logged loudly once per process, not per call. */
@@ -32,6 +34,7 @@ export interface ModelCallDeps {
   config: AppConfig;
   providers: Map<string, ProviderClient>;
   quotas: QuotaStore;
+  payloads: CacheStore;
   circuit: CircuitBreaker;
   logger: Logger;
 }
@@ -54,7 +57,8 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
   const log = deps.logger.child({ provider: providerName, model, attempt: info.attempt, tenant: input.tenant,
     workflowId: info.workflowExecution?.workflowId });
 
-  const promptTokens = countPromptTokens(input.messages);
+  const messages = await resolveMessages(deps.payloads, input.messages);
+  const promptTokens = countPromptTokens(messages);
   if (quota?.contextWindow !== undefined && promptTokens + input.maxOutputTokens > quota.contextWindow) {
     // Known too long before any call: the next model in the chain gets it, and this one is never retried.
     throw ApplicationFailure.create({ type: 'CONTEXT_TOO_LONG', nonRetryable: true,
@@ -93,7 +97,7 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
     const completion = await provider.client.chat.completions.create(
       {
         model,
-        messages: input.messages,
+        messages,
         temperature: input.temperature,
         max_tokens: input.maxOutputTokens,
         response_format: {

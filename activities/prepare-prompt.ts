@@ -8,17 +8,20 @@ import { generationRequestSchema } from '../common/request-schema';
 import { firstProblem } from '../common/zod-issues';
 import { getTemplate } from '../prompts/library';
 import { renderPrompt } from '../prompts/render';
+import type { CacheStore } from './cache/types';
+import { offloadFields, offloadMessages, resolveFields } from './payloads';
 import type { GenerationPlan, GenerationRequest } from '../workflows/contract';
 
 /**
  * Resolves the template version, validates the input against it and renders the prompt. The plan it returns
  * is recorded in history, so a replay never re-reads templates or config.
  */
-export async function preparePlan(config: AppConfig, request: GenerationRequest): Promise<GenerationPlan> {
+export async function preparePlan(config: AppConfig, payloads: CacheStore, request: GenerationRequest):
+  Promise<GenerationPlan> {
   try {
     checkRequest(request);
     const template = getTemplate(request.templateId, request.templateVersion);
-    const rendered = await renderPrompt(template, request.input);
+    const rendered = await renderPrompt(template, await resolveFields(payloads, request.input));
     const chain = request.chain ?? chainFor(config, template.id);
     checkChain(config, chain);
     const tier = resolveTier(config, request.tenant);
@@ -26,8 +29,9 @@ export async function preparePlan(config: AppConfig, request: GenerationRequest)
     return {
       templateId: template.id,
       templateVersion: template.version,
-      messages: rendered.messages,
-      input: rendered.input,
+      // The plan is recorded in history, so large texts in it travel by reference.
+      messages: await offloadMessages(payloads, rendered.messages),
+      input: await offloadFields(payloads, rendered.input as Record<string, unknown>),
       outputJsonSchema: rendered.outputJsonSchema,
       temperature: template.model.temperature,
       maxOutputTokens: template.model.maxOutputTokens,

@@ -1,4 +1,6 @@
 import { fieldOf } from '../common/zod-issues';
+import type { CacheStore } from './cache/types';
+import { resolveFields } from './payloads';
 import { getTemplate } from '../prompts/library';
 import type { ValidationInput, ValidationReport } from '../workflows/contract';
 import { toActivityFailure } from './prepare-prompt';
@@ -7,7 +9,7 @@ import { toActivityFailure } from './prepare-prompt';
  * Parses the output and checks it against the template's output schema and checks. A failure is a report,
  * not an error: the workflow decides what an invalid output means (review, or an `invalid` result).
  */
-export function validateOutput(input: ValidationInput): ValidationReport {
+export async function validateOutput(payloads: CacheStore, input: ValidationInput): Promise<ValidationReport> {
   let template;
   try {
     template = getTemplate(input.templateId, input.templateVersion);
@@ -32,7 +34,8 @@ export function validateOutput(input: ValidationInput): ValidationReport {
     return { valid: false, output: value, issues, flags: [] };
   }
 
-  const templateInput: unknown = template.input.parse(input.input);
+  const templateInput: unknown = template.input.parse(await resolveFields(payloads,
+    input.input as Record<string, unknown>));
   const flags = template.check ? template.check(parsed.data, templateInput) : [];
   return { valid: true, output: parsed.data, issues: [], flags };
 }

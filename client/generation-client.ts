@@ -31,6 +31,8 @@ import {
 import { reviewStatusKey, stageKey, templateKey, tenantKey } from '../workflows/search-attributes';
 import { type StartGenerationRequest, startGenerationSchema } from '../common/request-schema';
 import { reviewDecisionSchema } from '../workflows/review-decision';
+import type { CacheStore } from '../activities/cache/types';
+import { offloadFields } from '../activities/payloads';
 import { firstProblem, type IssueLike } from '../common/zod-issues';
 
 export interface GenerationClientOptions {
@@ -43,6 +45,11 @@ export interface GenerationClientOptions {
    * before it starts; without it the run itself fails with the same code.
    */
   knownModels?: ReadonlySet<string>;
+  /**
+   * Where large input texts are kept so that only references enter workflow history (the workers' shared store).
+   * Without it, inputs travel whole and must stay under Temporal's payload limit.
+   */
+  payloads?: CacheStore;
   /** How long a status read waits for a worker to answer the state query (default 5 s). */
   queryTimeoutMs?: number;
   /** How long a review decision waits for a worker to accept it (default 20 s). */
@@ -90,6 +97,7 @@ export class GenerationClient {
   private readonly uiUrl?: string;
   private readonly knownModels?: ReadonlySet<string>;
   private readonly queryTimeoutMs: number;
+  private readonly payloads?: CacheStore;
   private readonly decisionTimeoutMs: number;
 
   constructor(options: GenerationClientOptions) {
@@ -98,6 +106,7 @@ export class GenerationClient {
     this.uiUrl = options.uiUrl;
     this.knownModels = options.knownModels;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
+    this.payloads = options.payloads;
     this.decisionTimeoutMs = options.decisionTimeoutMs ?? 20_000;
   }
 
@@ -110,8 +119,11 @@ export class GenerationClient {
 
     // `~` cannot appear in a tenant or key, so two tenants' keys can never make the same id.
     const workflowId = `gen-${request.tenant}~${request.idempotencyKey ?? randomUUID()}`;
-    const workflowRequest = toWorkflowRequest(request, template.version);
-    const requestHash = hashOf(workflowRequest);
+    const fullRequest = toWorkflowRequest(request, template.version);
+    const requestHash = hashOf(fullRequest);
+    const workflowRequest = this.payloads
+      ? { ...fullRequest, input: await offloadFields(this.payloads, fullRequest.input) }
+      : fullRequest;
 
     try {
       const handle = await this.client.workflow.start(generationWorkflowName, {

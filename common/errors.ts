@@ -31,6 +31,7 @@ export const errorCatalogue = {
   CONTEXT_TOO_LONG: { status: 422, message: 'The prompt does not fit the context window of {field}: {reason}' },
   CONTENT_FILTERED: { status: 422, message: 'Provider {field} filtered the request or answer: {reason}' },
   CIRCUIT_OPEN: { status: 503, message: 'Provider model {field} is skipped while its circuit is open' },
+  PAYLOAD_MISSING: { status: 500, message: 'A stored input is missing from the shared store: {reason}' },
   ALL_PROVIDERS_FAILED: { status: 502, message: 'Every provider in the chain failed: {reason}' },
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid at {field}: {reason}' },
   TEMPORAL_UNAVAILABLE: { status: 503, message: 'The Temporal service at {field} cannot be reached: {reason}' },

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
 /**
- * Inputs travel inside workflow history, where one payload may not exceed 2 MB and the document appears both in
- * the request and in the rendered prompt. Bounding UTF-8 bytes (not characters) keeps a plan well under it.
+ * Large texts travel by reference (activities/payloads.ts), so history never holds them; the bound keeps one
+ * request within what a provider call and the shared store handle comfortably. Counted in UTF-8 bytes.
  */
-export const largestDocumentBytes = 400_000;
+export const largestDocumentBytes = 8 * 1024 * 1024;
 
 export function boundedText(minChars: number, maxBytes = largestDocumentBytes) {
   return z.string().min(minChars).refine((text) => Buffer.byteLength(text, 'utf8') <= maxBytes, {

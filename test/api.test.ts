@@ -182,7 +182,7 @@ describe('the REST API', () => {
 
   test('a document over the byte limit is refused even when its characters are fewer', async () => {
     const response = await post('/v1/generations', { tenant: 't', templateId: 'release-digest',
-      input: { document: 'é'.repeat(300_000) } });
+      input: { document: 'é'.repeat(4_200_000) } });
 
     expect(response.status).toBe(400);
     expect(response.body.error).toMatchObject({ code: 'TEMPLATE_INPUT_INVALID', field: 'document' });

@@ -3,12 +3,14 @@ import { templateKey, tenantKey } from '../workflows/search-attributes';
 import type { ReleaseDigest } from '../prompts/release-digest/v1/template';
 import type { DiffReview } from '../prompts/diff-review/v1/template';
 import { filesChangedIn } from '../prompts/checks';
+import { loadDocuments } from '../scripts/benchmark/workload';
 
 describe('a generation on the happy path', () => {
   let env: TestEnvironment;
 
   beforeAll(async () => {
-    env = await startTestEnvironment();
+    // The large-document tenant is on a tier without a daily token budget.
+    env = await startTestEnvironment(() => ({ quotas: { tenants: { large: { tier: 'enterprise' } } } }));
   });
 
   afterAll(async () => {
@@ -100,7 +102,29 @@ describe('a generation on the happy path', () => {
     expect(second.workflowId).toBe(first.workflowId);
     expect(second.existing).toBe(true);
   });
+
+  test('a 5 MB document completes and no event of its history comes near the payload limit', async () => {
+    const document = fiveMegabytesOfReleaseNotes();
+    const { workflowId } = await env.generations.start({ tenant: 'large', templateId: 'release-digest',
+      input: { document }, review: { policy: 'never' } });
+
+    const result = await env.generations.result(workflowId);
+    const history = await env.generations.history(workflowId);
+    const largestEvent = Math.max(...(history.events ?? []).map((event) => JSON.stringify(event).length));
+
+    expect(result.status).toBe('completed');
+    expect(largestEvent).toBeLessThan(128 * 1024);
+  }, 180_000);
 });
+
+function fiveMegabytesOfReleaseNotes(): string {
+  const notes = loadDocuments().join('\n');
+  let text = '';
+  while (Buffer.byteLength(text, 'utf8') < 5 * 1024 * 1024) {
+    text += notes;
+  }
+  return text;
+}
 
 async function waitForVisibility(env: TestEnvironment, query: string): Promise<string[]> {
   for (let i = 0; i < 50; i += 1) {

@@ -8,6 +8,7 @@ import type { Logger } from '../common/logger';
 import { startSimulator } from '../simulator/server';
 import { resolveTemporalTarget, type TemporalTarget } from './temporal-target';
 import { GenerationWorkers } from './worker';
+import { openSharedStores } from '../activities/stores';
 
 /** Every part of the product running in one process, as the main job uses it. */
 export interface RunningStack {
@@ -51,9 +52,11 @@ export async function startStack(config: AppConfig, logger: Logger): Promise<Run
 
     const connection = await Connection.connect(temporal.connectionOptions);
     stops.push(() => connection.close());
+    const apiStores = openSharedStores(config);
+    stops.push(() => apiStores.close());
     const client = new Client({ connection, namespace: temporal.namespace });
     const generations = new GenerationClient({ client, taskQueue: config.taskQueue, uiUrl: temporal.uiUrl,
-      knownModels: configuredModels(config) });
+      knownModels: configuredModels(config), payloads: apiStores.cache });
 
     const api = buildApiServer({ generations, logger: logger.child({ component: 'api' }) });
     const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });

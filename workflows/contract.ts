@@ -44,9 +44,17 @@ export interface ServiceTier {
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass' | 'off';
 
+/** A large text kept in the shared store; only this reference enters workflow history. */
+export interface PayloadRef {
+  $payloadRef: string;
+  bytes: number;
+}
+
 export interface ChatMessage {
   role: 'system' | 'user';
+  /** Empty when the content travels by reference. */
   content: string;
+  contentRef?: PayloadRef;
 }
 
 export interface ModelCallPolicy {

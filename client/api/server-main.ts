@@ -7,6 +7,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { configuredModels, loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { GenerationClient } from '../generation-client';
+import { openSharedStores } from '../../activities/stores';
 import { buildApiServer } from './server';
 
 async function run(): Promise<void> {
@@ -16,8 +17,10 @@ async function run(): Promise<void> {
   const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
   const connection = await Connection.connect(connectionOptions);
   const client = new Client({ connection, namespace });
+  const stores = openSharedStores(config);
   const generations = new GenerationClient({ client, taskQueue: config.taskQueue,
-    uiUrl: process.env.TEMPORAL_UI_URL ?? config.temporalUiUrl, knownModels: configuredModels(config) });
+    uiUrl: process.env.TEMPORAL_UI_URL ?? config.temporalUiUrl, knownModels: configuredModels(config),
+    payloads: stores.cache });
 
   const api = buildApiServer({ generations, logger });
   await api.listen({ host: config.api.host, port: Number(process.env.API_PORT ?? config.api.port) });
@@ -25,6 +28,7 @@ async function run(): Promise<void> {
   const stop = async () => {
     await api.close();
     await connection.close();
+    await stores.close();
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());

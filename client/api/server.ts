@@ -22,7 +22,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
-    bodyLimit: options.bodyLimitBytes ?? 2 * 1024 * 1024,
+    bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
     // Generation ids hold a tenant (up to 64 characters) and an idempotency key (up to 128).
     routerOptions: { maxParamLength: 256 },
     // Keys in bodies are the callers' own; a duplicated or prototype key must not reach our objects.

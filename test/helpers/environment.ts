@@ -9,6 +9,7 @@ import { configuredModels, parseConfig, type AppConfig } from '../../common/conf
 import { createLogger, type Logger } from '../../common/logger';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { GenerationWorkers } from '../../workers/worker';
+import { openSharedStores } from '../../activities/stores';
 import { spawnWorkerProcess, waitForExit } from './worker-process';
 
 /** Everything one test file needs: its own simulator, task queue and worker, on the shared dev server. */
@@ -84,8 +85,9 @@ export async function startTestEnvironment(overrides?: ConfigOverrides, options:
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
+  const clientStores = openSharedStores(config);
   const generations = new GenerationClient({ client, taskQueue: config.taskQueue,
-    knownModels: configuredModels(config) });
+    knownModels: configuredModels(config), payloads: clientStores.cache });
 
   if (options.workerProcesses) {
     const processes = Array.from({ length: options.workerProcesses },
@@ -96,6 +98,7 @@ export async function startTestEnvironment(overrides?: ConfigOverrides, options:
         await waitForExit(child);
       }));
       await connection.close();
+      await clientStores.close();
       await simulator.close();
     };
     return { simulator, config, client, generations, logger, address, stop };
@@ -116,6 +119,7 @@ export async function startTestEnvironment(overrides?: ConfigOverrides, options:
     await running;
     await workerConnection.close();
     await connection.close();
+    await clientStores.close();
     await simulator.close();
   };
 

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CacheStore } from './cache/types';
+import type { ChatMessage, PayloadRef } from '../workflows/contract';
+
+/**
+ * Texts above this size travel by reference: they are kept in the shared store and only a reference enters
+ * workflow history, which caps one payload at 2 MB and warns from 512 KB.
+ */
+export const payloadThresholdBytes = 64 * 1024;
+
+/** Kept longer than a run can live (review deadlines are at most 90 days, retention is shorter). */
+const payloadTtlMs = 100 * 24 * 3600 * 1000;
+
+export function isPayloadRef(value: unknown): value is PayloadRef {
+  return typeof value === 'object' && value !== null && typeof (value as PayloadRef).$payloadRef === 'string';
+}
+
+/** Content-addressed, so the same document stored twice is kept once and refs compare equal. */
+export async function storeText(store: CacheStore, text: string): Promise<PayloadRef> {
+  const key = `payload:${createHash('sha256').update(text).digest('hex')}`;
+  await store.set(key, text, payloadTtlMs, Date.now());
+  return { $payloadRef: key, bytes: Buffer.byteLength(text, 'utf8') };
+}
+
+export async function loadText(store: CacheStore, ref: PayloadRef): Promise<string> {
+  const text = await store.get(ref.$payloadRef, Date.now());
+  if (text === undefined) {
+    throw ApplicationFailure.create({ type: 'PAYLOAD_MISSING', nonRetryable: true,
+      message: `${ref.$payloadRef} is no longer in the shared store` });
+  }
+
+  return text;
+}
+
+/** Replaces each large top-level string of a record with a reference. */
+export async function offloadFields(store: CacheStore, record: Record<string, unknown>):
+  Promise<Record<string, unknown>> {
+  const entries = await Promise.all(Object.entries(record).map(async ([key, value]) =>
+    [key, typeof value === 'string' && Buffer.byteLength(value, 'utf8') > payloadThresholdBytes
+      ? await storeText(store, value) : value] as const));
+  return Object.fromEntries(entries);
+}
+
+export async function resolveFields(store: CacheStore, record: Record<string, unknown>):
+  Promise<Record<string, unknown>> {
+  const entries = await Promise.all(Object.entries(record).map(async ([key, value]) =>
+    [key, isPayloadRef(value) ? await loadText(store, value) : value] as const));
+  return Object.fromEntries(entries);
+}
+
+export async function offloadMessages(store: CacheStore, messages: ChatMessage[]): Promise<ChatMessage[]> {
+  return Promise.all(messages.map(async (message) =>
+    Buffer.byteLength(message.content, 'utf8') > payloadThresholdBytes
+      ? { role: message.role, content: '', contentRef: await storeText(store, message.content) }
+      : message));
+}
+
+export async function resolveMessages(store: CacheStore, messages: ChatMessage[]):
+  Promise<Array<{ role: ChatMessage['role']; content: string }>> {
+  return Promise.all(messages.map(async (message) => ({
+    role: message.role,
+    content: message.contentRef ? await loadText(store, message.contentRef) : message.content,
+  })));
+}
