@@ -4,6 +4,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   QueryNotRegisteredError,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
@@ -224,7 +225,7 @@ export class GenerationClient {
         return await this.client.withDeadline(Date.now() + this.decisionTimeoutMs,
           () => handle.executeUpdate(reviewUpdate, { args: [decision], updateId }));
       } catch (err) {
-        if (isDeadlineExceeded(err)) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(err)) {
           throw new ProductError('WORKER_UNAVAILABLE', { field: workflowId,
             reason: 'the decision may still be applied; send the same decision again to learn its outcome' });
         }
