@@ -1,6 +1,7 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type {
+  BudgetCheckInput,
   CacheLookupInput,
   GenerationRequest,
   ModelAnswer,
@@ -10,6 +11,7 @@ import type {
 import { cacheKeyOf, fillCache, lookupCache } from './cache/result-cache';
 import { CircuitBreaker } from './circuit-breaker';
 import { callModelOnce } from './model-call';
+import { checkBudget } from './quota/budget-check';
 import { preparePlan } from './prepare-prompt';
 import { createProviderClients } from './providers';
 import type { SharedStores } from './stores';
@@ -34,6 +36,7 @@ export function createActivities({ config, logger, stores }: ActivityDeps) {
     preparePrompt: (request: GenerationRequest) => preparePlan(config, stores.cache, request),
     callModel: (input: ModelCallInput) => callModelOnce(modelCallDeps, input),
     validateOutput: (input: ValidationInput) => validateOutput(stores.cache, input),
+    checkBudget: (input: BudgetCheckInput) => checkBudget(config, stores.quotas, stores.cache, input),
     lookupCache: (input: CacheLookupInput) => lookupCache(stores.cache, config.cache, input),
     cacheKey: (input: Pick<CacheLookupInput, 'plan' | 'target'>) => Promise.resolve(cacheKeyOf(config.cache, input)),
     fillCache: (key: string, answer: ModelAnswer) => fillCache(stores.cache, config.cache, key, answer),

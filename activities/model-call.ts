@@ -44,13 +44,25 @@ export interface ModelCallDeps {
  * heartbeat timeout and the call is retried elsewhere, and passes Temporal's cancellation on to the request.
  */
 export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput): Promise<ModelAnswer> {
+  // Heartbeat from the start, not only during the HTTP call: a shared store that is briefly unreachable delays
+  // the quota steps, and the worker must still be seen alive meanwhile.
+  const context = Context.current();
+  const heartbeat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+  try {
+    return await callWithinQuota(deps, input, context);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function callWithinQuota(deps: ModelCallDeps, input: ModelCallInput, context: Context):
+  Promise<ModelAnswer> {
   const { provider: providerName, model } = input.target;
   const provider = deps.providers.get(providerName);
   if (!provider) {
     throw ApplicationFailure.create({ type: 'PROVIDER_NOT_CONFIGURED', message: providerName, nonRetryable: true });
   }
 
-  const context = Context.current();
   const { info } = context;
   const bucket = `${providerName}/${model}`;
   const quota = deps.config.quotas.models[bucket];
@@ -68,7 +80,14 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
 
   const inputPrice = quota?.inputPricePerMillion ?? 0;
   const outputPrice = quota?.outputPricePerMillion ?? 0;
-  const reservationId = `${info.workflowExecution?.workflowId}/${info.activityId}/${info.attempt}`;
+  const reservationBase = `${info.workflowExecution?.workflowId}/${info.activityId}`;
+  const reservationId = `${reservationBase}/${info.attempt}`;
+  // An earlier attempt of this call that died (a killed worker) still holds its concurrency slot; attempts run
+  // one after another, so it is certainly over and its slot can be freed now rather than at its lease's end.
+  if (info.attempt > 1) {
+    await deps.quotas.release(`${reservationBase}/${info.attempt - 1}`, Date.now());
+  }
+
   const circuit = await deps.circuit.check(bucket, reservationId, Date.now());
   if (circuit === 'open') {
     throw ApplicationFailure.create({ type: 'CIRCUIT_OPEN', nonRetryable: true,
@@ -91,7 +110,6 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
     maxWaitMs: input.maxWaitMs,
   });
 
-  const heartbeat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
   const started = Date.now();
   try {
     const completion = await provider.client.chat.completions.create(
@@ -150,7 +168,5 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
     }
     reportRejectedCredentials(deps, providerName, err, log);
     throw failure;
-  } finally {
-    clearInterval(heartbeat);
   }
 }

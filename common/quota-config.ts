@@ -50,6 +50,9 @@ export const storeSchema = z.strictObject({
   sqlitePath: z.string().min(1).optional(),
   redisUrl: z.string().regex(/^rediss?:\/\//, { message: 'expected redis:// or rediss://' }).optional(),
   keyPrefix: z.string().default('genai:'),
+}).refine((store) => store.kind !== 'redis' || store.redisUrl !== undefined, {
+  path: ['redisUrl'],
+  message: 'required when kind is redis',
 });
 
 export const cacheSchema = z.strictObject({

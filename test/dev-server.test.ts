@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
@@ -40,5 +41,21 @@ describe('the embedded dev server launcher', () => {
 
     await expect(starting).rejects.toThrow(/port \d+ on 127\.0\.0\.1 is already in use/);
     await new Promise((done) => holder.close(done));
+  });
+
+  test('a server whose owning run is still alive is left alone and the new start refuses', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'genai-flow-dev-'));
+    const options = { cliPath: ensureTemporalCli(logger), dbFile: join(folder, 'db.sqlite'),
+      logFile: join(folder, 'temporal.log'), port: await findFreePort(), uiPort: await findFreePort() };
+    const running = await startDevServer(options, logger);
+    const otherRun = spawn('sleep', ['60']);
+    writeFileSync(`${options.dbFile}.pid`, `${running.process.pid} ${otherRun.pid}`);
+
+    const second = startDevServer(options, logger);
+
+    await expect(second).rejects.toThrow(/in use by a running process/);
+    expect(running.process.exitCode).toBeNull();
+    otherRun.kill('SIGKILL');
+    await running.stop();
   });
 });

@@ -68,6 +68,16 @@ describe.each([
 
   const paced = [{ provider: 'simulator', model: 'sim-paced' }];
 
+  async function untilStage(workflowId: string, stage: string): Promise<void> {
+    for (let i = 0; i < 200; i += 1) {
+      if ((await env.generations.get(workflowId)).state?.stage === stage) {
+        return;
+      }
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    throw new Error(`${workflowId} never reached stage ${stage}`);
+  }
+
   test('under overload the higher tier is served before the lower one', async () => {
     const freeIds = [];
     for (let i = 0; i < 8; i += 1) {
@@ -125,13 +135,28 @@ describe.each([
     expect((failure as ProductError).code).toBe('BUDGET_REQUEST_TOO_LARGE');
   });
 
+  test('a request the budget can never pay for fails at once even behind a full queue', async () => {
+    for (let i = 0; i < 6; i += 1) {
+      await startOn('gold-co', paced);
+    }
+    const started = Date.now();
+
+    const failure = await env.generations.result(await startOn('tiny-co', paced)).catch((err: unknown) => err);
+
+    expect((failure as ProductError).code).toBe('BUDGET_REQUEST_TOO_LARGE');
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   test('a request that waits longer than its tier allows moves on to the next provider', async () => {
     const scarce = [{ provider: 'simulator', model: 'sim-scarce' }];
     // Higher-tier calls queued ahead use the scarce model's whole minute, so the next one would wait far longer
     // than two seconds; they are left to finish in the background.
+    const fillers = [];
     for (let i = 0; i < 4; i += 1) {
-      await startOn('gold-co', scarce);
+      fillers.push(await startOn('gold-co', scarce));
     }
+    // Every filler's call must be queued (or granted) before the tight tenant's call is scheduled.
+    await Promise.all(fillers.map((id) => untilStage(id, 'model')));
 
     const result = await finish('tight-co', await startOn('tight-co', [...scarce,
       { provider: 'simulator', model: 'sim-small' }]));

@@ -11,7 +11,12 @@ export async function stopStaleDevServer(pidFile: string, dbFile: string, logger
     return;
   }
 
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const [pid = 0, owner = 0] = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number);
+  if (owner > 0 && owner !== process.pid && isAlive(owner) && isAlive(pid)) {
+    // The server belongs to a run that is still alive: stopping it would pull Temporal from under that run.
+    throw new Error(`${dbFile} is in use by a running process (pid ${owner}); stop it first, or give this run ` +
+      'another data folder');
+  }
   if (Number.isInteger(pid) && pid > 0 && isOurServer(pid, dbFile)) {
     logger.warn({ pid }, 'stopping a Temporal dev server left running by an earlier run');
     process.kill(pid, 'SIGTERM');
@@ -20,9 +25,19 @@ export async function stopStaleDevServer(pidFile: string, dbFile: string, logger
   rmSync(pidFile, { force: true });
 }
 
+/** Records the server's pid and its owner's (this process), so a later start can tell stale from busy. */
 export function writePidFile(pidFile: string, pid: number | undefined): void {
   if (pid) {
-    writeFileSync(pidFile, String(pid));
+    writeFileSync(pidFile, `${pid} ${process.pid}`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

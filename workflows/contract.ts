@@ -116,6 +116,14 @@ export interface ModelAnswer {
   costMicroUsd: number;
 }
 
+export interface BudgetCheckInput {
+  tenant: string;
+  messages: ChatMessage[];
+  maxOutputTokens: number;
+  /** "provider/model" of the chain's first entry, whose price estimates the cost. */
+  firstModel: string;
+}
+
 export interface CacheLookupInput {
   plan: Pick<GenerationPlan, 'tenant' | 'templateId' | 'templateVersion' | 'messages' | 'outputJsonSchema' |
     'temperature' | 'maxOutputTokens'>;

@@ -155,10 +155,18 @@ async function settleCache(key: string | undefined, ownsKey: boolean, cache: Cac
     return;
   }
 
-  if (validation.valid && validation.flags.length === 0) {
-    await local.fillCache(key, answer);
-  } else if (ownsKey) {
-    await local.releaseCacheClaim(key, workflowInfo().workflowId);
+  // The cache only saves money: a store that cannot be written must not fail a run that has its answer.
+  try {
+    if (validation.valid && validation.flags.length === 0) {
+      await local.fillCache(key, answer);
+    } else if (ownsKey) {
+      await local.releaseCacheClaim(key, workflowInfo().workflowId);
+    }
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) {
+      throw err;
+    }
+    log.warn('cache could not be filled', { message: err.message });
   }
 }
 

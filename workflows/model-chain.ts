@@ -20,7 +20,12 @@ const failRunAtOnce = new Set(['BUDGET_EXCEEDED', 'BUDGET_REQUEST_TOO_LARGE']);
 const cacheActivities = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { maximumAttempts: 3 },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['BUDGET_EXCEEDED', 'BUDGET_REQUEST_TOO_LARGE'] },
+});
+
+const budgetActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['BUDGET_EXCEEDED', 'BUDGET_REQUEST_TOO_LARGE'] },
 });
 
 export interface ChainOutcome {
@@ -38,13 +43,22 @@ export interface ChainOutcome {
  */
 export async function callChain(plan: GenerationPlan, state: GenerationState,
   enterStage: (state: GenerationState, stage: Stage) => void): Promise<ChainOutcome> {
+  await checkBudgetFirst(plan, state, enterStage);
+
   for (const [index, target] of plan.chain.entries()) {
     upsertSearchAttributes([
       { key: providerKey, value: target.provider },
       { key: modelKey, value: target.model },
     ]);
 
-    const cached = await checkCache(plan, target);
+    const cached = await checkCache(plan, target).catch((err: unknown): CacheCheck => {
+      // The cache only saves money; when its store is unreachable the call goes to the provider.
+      if (!(err instanceof ActivityFailure)) {
+        throw err;
+      }
+      log.warn('cache lookup failed; calling the provider', { message: err.message });
+      return { outcome: 'off', owner: false };
+    });
     if (cached.answer) {
       state.attempts.push({ ...target, outcome: 'answered' });
       state.answer = summaryOf(cached.answer);
@@ -61,7 +75,7 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
         throw err;
       }
       if (cached.owner && cached.key) {
-        await cacheActivities.releaseCacheClaim(cached.key, workflowInfo().workflowId);
+        await cacheActivities.releaseCacheClaim(cached.key, workflowInfo().workflowId).catch(() => undefined);
       }
 
       const attempt = describeFailure(target, err);
@@ -80,6 +94,28 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
   throw ApplicationFailure.nonRetryable(`Every provider in the chain failed: ${reasons}`, 'ALL_PROVIDERS_FAILED', {
     attempts: state.attempts,
   });
+}
+
+/** A request the tenant's budget can never pay for fails before it waits in any model's queue. */
+async function checkBudgetFirst(plan: GenerationPlan, state: GenerationState,
+  enterStage: (state: GenerationState, stage: Stage) => void): Promise<void> {
+  const first = plan.chain[0];
+  try {
+    await budgetActivities.checkBudget({ tenant: plan.tenant, messages: plan.messages,
+      maxOutputTokens: plan.maxOutputTokens, firstModel: first ? `${first.provider}/${first.model}` : '' });
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure && failRunAtOnce.has(cause.type ?? '')) {
+      enterStage(state, 'failed');
+      throw ApplicationFailure.create({ type: cause.type ?? undefined, message: cause.message, nonRetryable: true,
+        details: [{ field: plan.tenant }] });
+    }
+    if (!(err instanceof ActivityFailure)) {
+      throw err;
+    }
+    // The store could not be read: the reservation before the call checks the budget again.
+    log.warn('budget pre-check failed; the reservation will check it', { message: err.message });
+  }
 }
 
 interface CacheCheck {

@@ -39,7 +39,17 @@ export async function lookupCache(store: CacheStore, config: CacheConfig, input:
   const leaseMs = Math.max(durationMs(config.inFlightWait), input.waitMs) + 60_000;
   const deadline = Date.now() + input.waitMs;
   const context = Context.current();
+  // Heartbeat on a timer: a store call that hangs while the store reconnects must not look like a dead worker.
+  const heartbeat = setInterval(() => context.heartbeat(), pollEveryMs * 5);
+  try {
+    return await pollCache(store, input, key, leaseMs, deadline, context);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
 
+async function pollCache(store: CacheStore, input: CacheLookupInput, key: string, leaseMs: number,
+  deadline: number, context: Context): Promise<CacheLookupResult> {
   for (;;) {
     const cached = await store.get(key, Date.now());
     if (cached !== undefined) {
@@ -53,7 +63,6 @@ export async function lookupCache(store: CacheStore, config: CacheConfig, input:
     if (Date.now() >= deadline) {
       return { key, owner: false };
     }
-    context.heartbeat();
     await sleep(pollEveryMs, undefined, { signal: context.cancellationSignal });
   }
 }
