@@ -1,5 +1,6 @@
 import { ProductError } from '../common/errors';
 import { findFreePort } from '../workers/free-port';
+import { passedOverKey } from '../workflows/search-attributes';
 import { findReleaseNotes, startTestEnvironment, type TestEnvironment } from './helpers/environment';
 
 describe('provider failures', () => {
@@ -45,8 +46,12 @@ describe('provider failures', () => {
   test('when the first provider is down the next one in the chain answers and the result says so', async () => {
     const chain = [{ provider: 'down', model: 'gone' }, { provider: 'simulator', model: 'sim-small' }];
 
-    const result = await env.generations.result((await start(chain)).workflowId);
+    const { workflowId } = await start(chain);
+    const result = await env.generations.result(workflowId);
+    const passedOver = (await env.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes
+      .get(passedOverKey);
 
+    expect(passedOver).toEqual(['down/gone:PROVIDER_UNAVAILABLE']);
     expect(result.answeredBy).toEqual({ provider: 'simulator', model: 'sim-small' });
     expect(result.attempts).toEqual([
       expect.objectContaining({ provider: 'down', model: 'gone', outcome: 'failed',

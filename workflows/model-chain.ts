@@ -10,7 +10,7 @@ import {
 import type { createActivities } from '../activities';
 import type { CacheOutcome, GenerationPlan, GenerationState, ModelAnswer, ModelAttempt, ModelTarget, Stage }
   from './contract';
-import { modelKey, providerKey } from './search-attributes';
+import { modelKey, passedOverKey, providerKey } from './search-attributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -80,6 +80,9 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
 
       const attempt = describeFailure(target, err);
       state.attempts.push(attempt);
+      upsertSearchAttributes([{ key: passedOverKey, value: state.attempts
+        .filter((item) => item.outcome === 'failed')
+        .map((item) => `${item.provider}/${item.model}:${item.errorCode ?? 'UNKNOWN'}`) }]);
       if (failRunAtOnce.has(attempt.errorCode ?? '')) {
         enterStage(state, 'failed');
         throw ApplicationFailure.create({ type: attempt.errorCode, message: attempt.message ?? 'budget',

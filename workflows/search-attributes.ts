@@ -11,6 +11,8 @@ export const providerKey = defineSearchAttributeKey('GenProvider', 'KEYWORD');
 export const modelKey = defineSearchAttributeKey('GenModel', 'KEYWORD');
 export const stageKey = defineSearchAttributeKey('GenStage', 'KEYWORD');
 export const reviewStatusKey = defineSearchAttributeKey('GenReviewStatus', 'KEYWORD');
+/** Each chain entry passed over, with why: `provider/model:CODE`, so a person can filter runs that fell back. */
+export const passedOverKey = defineSearchAttributeKey('GenPassedOver', 'KEYWORD_LIST');
 
 export const allSearchAttributeKeys = [
   tenantKey,
@@ -20,4 +22,5 @@ export const allSearchAttributeKeys = [
   modelKey,
   stageKey,
   reviewStatusKey,
+  passedOverKey,
 ] as const;
