@@ -45,7 +45,11 @@ const configSchema = z
       .prefault({}),
     temporalUiUrl: z.url().optional(),
     providers: z.record(z.string().min(1), providerSchema).default({
-      simulator: { baseUrl: `http://127.0.0.1:${simulatorPort}/v1`, models: ['sim-large', 'sim-small'], timeout: '2 minutes' },
+      simulator: {
+        baseUrl: `http://127.0.0.1:${simulatorPort}/v1`,
+        models: ['sim-large', 'sim-small'],
+        timeout: '2 minutes',
+      },
     }),
     /** Ordered fallback lists: `default` for every template, or one keyed by template id. */
     chains: z.record(z.string().min(1), z.array(modelTargetSchema).min(1)).default({

@@ -21,7 +21,7 @@ async function run(): Promise<void> {
   installRuntimeLogger(logger, 'WARN');
 
   console.log(`Starting the stack (logs: ${logFile}) ...`);
-  const stack = await startStack(config, logger);
+  const stack = await startStack(config, logger, (message) => console.log(message));
   printStarted(stack);
 
   let failures = 0;

@@ -23,7 +23,8 @@ export interface RunningStack {
  * Starts, in order: the Temporal Service (or connects to the configured one), the provider simulator when the
  * config names it, a worker, and the REST API. Stops in the reverse order.
  */
-export async function startStack(config: AppConfig, logger: Logger): Promise<RunningStack> {
+export async function startStack(config: AppConfig, logger: Logger,
+  announce: (message: string) => void = () => undefined): Promise<RunningStack> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
@@ -32,7 +33,7 @@ export async function startStack(config: AppConfig, logger: Logger): Promise<Run
   };
 
   try {
-    const temporal = await resolveTemporalTarget(config, logger);
+    const temporal = await resolveTemporalTarget(config, logger, process.env, announce);
     if (temporal.devServer) {
       const devServer = temporal.devServer;
       stops.push(() => devServer.stop());

@@ -23,7 +23,8 @@ export interface TemporalTarget {
  * there and start nothing; otherwise start the embedded dev server on a SQLite file in the data folder.
  */
 export async function resolveTemporalTarget(config: AppConfig, logger: Logger,
-  env: NodeJS.ProcessEnv = process.env): Promise<TemporalTarget> {
+  env: NodeJS.ProcessEnv = process.env, announce: (message: string) => void = () => undefined):
+  Promise<TemporalTarget> {
   if (env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE) {
     const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
     const target = { connectionOptions, namespace,
@@ -35,7 +36,7 @@ export async function resolveTemporalTarget(config: AppConfig, logger: Logger,
 
   const dataDir = resolve(config.dataDir);
   const devServer = await startDevServer({
-    cliPath: ensureTemporalCli(logger, env, (message) => console.log(message)),
+    cliPath: ensureTemporalCli(logger, env, announce),
     dbFile: join(dataDir, 'temporal.sqlite'),
     logFile: join(dataDir, 'logs', 'temporal.log'),
     port: Number(env.TEMPORAL_DEV_PORT ?? 7233),
