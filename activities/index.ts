@@ -35,7 +35,8 @@ export function createActivities({ config, logger, stores }: ActivityDeps) {
   return {
     preparePrompt: (request: GenerationRequest) => preparePlan(config, stores.cache, request),
     callModel: (input: ModelCallInput) => callModelOnce(modelCallDeps, input),
-    validateOutput: (input: ValidationInput) => validateOutput(stores.cache, input),
+    validateOutput: (input: ValidationInput) =>
+      validateOutput(stores.cache, config.store.payloadThresholdBytes, input),
     checkBudget: (input: BudgetCheckInput) => checkBudget(config, stores.quotas, stores.cache, input),
     lookupCache: (input: CacheLookupInput) => lookupCache(stores.cache, config.cache, input),
     cacheKey: (input: Pick<CacheLookupInput, 'plan' | 'target'>) => Promise.resolve(cacheKeyOf(config.cache, input)),

@@ -9,7 +9,9 @@ import type { ProviderClient } from './providers';
 import type { CircuitBreaker } from './circuit-breaker';
 import { acquireQuota } from './quota/acquire';
 import type { CacheStore } from './cache/types';
-import { resolveMessages } from './payloads';
+import { resolveMessages, textOrRef } from './payloads';
+import { requestAnswer, type ProviderAnswer } from './provider-answer';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { QuotaStore } from './quota/types';
 
 /** Providers whose credentials were refused, so the error is logged loudly once per process, not per call. */
@@ -30,6 +32,9 @@ const simulatorFingerprint = 'simulator';
 
 const heartbeatEveryMs = 2_000;
 
+/** For calls scheduled by runs whose plan predates the setting. */
+const defaultStreamIdleTimeout = '30 seconds';
+
 export interface ModelCallDeps {
   config: AppConfig;
   providers: Map<string, ProviderClient>;
@@ -45,18 +50,24 @@ export interface ModelCallDeps {
  */
 export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput): Promise<ModelAnswer> {
   // Heartbeat from the start, not only during the HTTP call: a shared store that is briefly unreachable delays
-  // the quota steps, and the worker must still be seen alive meanwhile.
+  // the quota steps, and the worker must still be seen alive meanwhile. The details show a streamed answer's
+  // progress in the Temporal UI (pending activity, last heartbeat).
   const context = Context.current();
-  const heartbeat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+  const progress: CallProgress = { receivedChars: 0 };
+  const heartbeat = setInterval(() => context.heartbeat(progress), heartbeatEveryMs);
   try {
-    return await callWithinQuota(deps, input, context);
+    return await callWithinQuota(deps, input, context, progress);
   } finally {
     clearInterval(heartbeat);
   }
 }
 
-async function callWithinQuota(deps: ModelCallDeps, input: ModelCallInput, context: Context):
-  Promise<ModelAnswer> {
+interface CallProgress {
+  receivedChars: number;
+}
+
+async function callWithinQuota(deps: ModelCallDeps, input: ModelCallInput, context: Context,
+  progress: CallProgress): Promise<ModelAnswer> {
   const { provider: providerName, model } = input.target;
   const provider = deps.providers.get(providerName);
   if (!provider) {
@@ -111,62 +122,105 @@ async function callWithinQuota(deps: ModelCallDeps, input: ModelCallInput, conte
   });
 
   const started = Date.now();
+  let answer: ProviderAnswer;
   try {
-    const completion = await provider.client.chat.completions.create(
-      {
-        model,
-        messages,
-        temperature: input.temperature,
-        max_tokens: input.maxOutputTokens,
-        response_format: {
-          type: 'json_schema',
-          json_schema: { name: input.schemaName, schema: input.outputJsonSchema, strict: true },
-        },
-      },
-      { signal: context.cancellationSignal },
-    );
-
-    const choice = completion.choices[0];
-    const finishReason = choice?.finish_reason ?? 'unknown';
-    const usage = { inputTokens: completion.usage?.prompt_tokens ?? promptTokens,
-      outputTokens: completion.usage?.completion_tokens ?? 0 };
-    const costMicroUsd = Math.round(usage.inputTokens * inputPrice + usage.outputTokens * outputPrice);
-    await deps.circuit.recordSuccess(bucket, reservationId, Date.now());
-    await deps.quotas.settle(reservationId,
-      { tokens: usage.inputTokens + usage.outputTokens, costMicroUsd }, Date.now());
-    log.info({ finishReason, usage, quotaWaitMs, latencyMs: Date.now() - started }, 'model answered');
-
-    // An answer cut at the output limit is incomplete however good it looks: never a success.
-    if (finishReason === 'length') {
-      throw ApplicationFailure.create({ type: 'OUTPUT_TRUNCATED', message: bucket });
-    }
-    if (finishReason === 'content_filter') {
-      throw ApplicationFailure.create({ type: 'CONTENT_FILTERED', message: `${bucket}: answer filtered`,
-        nonRetryable: true });
-    }
-
-    return {
-      provider: providerName,
+    answer = await requestAnswer(provider.client, {
       model,
-      text: choice?.message.content ?? '',
-      finishReason,
-      usage,
-      simulated: completion.system_fingerprint === simulatorFingerprint,
-      latencyMs: Date.now() - started,
-      quotaWaitMs,
-      costMicroUsd,
-    };
+      messages,
+      temperature: input.temperature,
+      max_tokens: input.maxOutputTokens,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: input.schemaName, schema: input.outputJsonSchema, strict: true },
+      },
+    }, {
+      stream: provider.stream,
+      idleTimeoutMs: msToNumber(input.streamIdleTimeout ?? defaultStreamIdleTimeout),
+      signal: context.cancellationSignal,
+      onProgress: (receivedChars) => { progress.receivedChars = receivedChars; },
+      where: bucket,
+    });
   } catch (err) {
-    if (err instanceof ApplicationFailure) {
-      throw err;
-    }
-    await deps.quotas.release(reservationId, Date.now());
-    const failure = classifyProviderError(err, providerName, model);
-    log.warn({ err, code: failure.type, nonRetryable: failure.nonRetryable }, 'model call failed');
-    if (failure.type === 'PROVIDER_UNAVAILABLE') {
+    const failure = err instanceof ApplicationFailure ? err : classifyProviderError(err, providerName, model);
+    await settleFailedCall(deps, reservationId, progress.receivedChars > 0
+      ? { tokens: promptTokens + Math.ceil(progress.receivedChars / 4), inputPrice, outputPrice, promptTokens }
+      : undefined);
+    log.warn({ err, code: failure.type, nonRetryable: failure.nonRetryable, receivedChars: progress.receivedChars },
+      'model call failed');
+    if (countsAgainstCircuit.has(failure.type ?? '')) {
       await deps.circuit.recordFailure(bucket, reservationId, Date.now());
     }
     reportRejectedCredentials(deps, providerName, err, log);
-    throw failure;
+    throw beyondDeadline(failure, input.deadlineAtMs, bucket) ?? failure;
   }
+
+  const usage = { inputTokens: answer.usage?.prompt_tokens ?? promptTokens,
+    outputTokens: answer.usage?.completion_tokens ?? 0 };
+  const costMicroUsd = Math.round(usage.inputTokens * inputPrice + usage.outputTokens * outputPrice);
+  await deps.circuit.recordSuccess(bucket, reservationId, Date.now());
+  await deps.quotas.settle(reservationId, { tokens: usage.inputTokens + usage.outputTokens, costMicroUsd },
+    Date.now());
+  log.info({ finishReason: answer.finishReason, usage, quotaWaitMs, latencyMs: Date.now() - started,
+    streamed: provider.stream }, 'model answered');
+
+  // An answer cut at the output limit is incomplete however good it looks: never a success.
+  if (answer.finishReason === 'length') {
+    throw ApplicationFailure.create({ type: 'OUTPUT_TRUNCATED', message: bucket });
+  }
+  if (answer.finishReason === 'content_filter') {
+    throw ApplicationFailure.create({ type: 'CONTENT_FILTERED', message: `${bucket}: answer filtered`,
+      nonRetryable: true });
+  }
+
+  return {
+    provider: providerName,
+    model,
+    ...(await textOrRef(deps.payloads, answer.text, deps.config.store.payloadThresholdBytes)),
+    finishReason: answer.finishReason,
+    usage,
+    simulated: answer.systemFingerprint === simulatorFingerprint,
+    latencyMs: Date.now() - started,
+    quotaWaitMs,
+    costMicroUsd,
+  };
+}
+
+/** Failures that say the provider model is unwell, as opposed to the request being wrong. */
+const countsAgainstCircuit = new Set(['PROVIDER_UNAVAILABLE', 'STREAM_STALLED', 'STREAM_INTERRUPTED']);
+
+/**
+ * A failed call frees its reservation; a stream that broke part way still cost the tokens it produced, so
+ * those are settled instead of forgotten.
+ */
+async function settleFailedCall(deps: ModelCallDeps, reservationId: string, partial?: { tokens: number;
+  promptTokens: number; inputPrice: number; outputPrice: number; }): Promise<void> {
+  if (!partial) {
+    await deps.quotas.release(reservationId, Date.now());
+    return;
+  }
+
+  const outputTokens = partial.tokens - partial.promptTokens;
+  await deps.quotas.settle(reservationId, { tokens: partial.tokens,
+    costMicroUsd: Math.round(partial.promptTokens * partial.inputPrice + outputTokens * partial.outputPrice) },
+  Date.now());
+}
+
+/**
+ * A provider may ask for a wait that ends after the request's deadline; waiting would only end in a timeout,
+ * so the chain moves on at once instead.
+ */
+function beyondDeadline(failure: ApplicationFailure, deadlineAtMs: number | undefined, bucket: string):
+  ApplicationFailure | undefined {
+  const delay = failure.nextRetryDelay;
+  if (failure.nonRetryable || delay === undefined || delay === null || deadlineAtMs === undefined) {
+    return undefined;
+  }
+
+  const delayMs = msToNumber(delay);
+  if (Date.now() + delayMs < deadlineAtMs) {
+    return undefined;
+  }
+
+  return ApplicationFailure.create({ type: 'RETRY_AFTER_PAST_DEADLINE', nonRetryable: true, cause: failure,
+    message: `${bucket}: asked to wait ${Math.round(delayMs / 1000)} s, past the request's deadline` });
 }

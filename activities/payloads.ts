@@ -4,8 +4,8 @@ import type { CacheStore } from './cache/types';
 import type { ChatMessage, PayloadRef } from '../workflows/contract';
 
 /**
- * Texts above this size travel by reference: they are kept in the shared store and only a reference enters
- * workflow history, which caps one payload at 2 MB and warns from 512 KB.
+ * Texts above this size travel by reference unless configured otherwise (store.payloadThresholdBytes): they are
+ * kept in the shared store and only a reference enters workflow history, which caps one payload at 2 MB.
  */
 export const payloadThresholdBytes = 64 * 1024;
 
@@ -23,6 +23,28 @@ export async function storeText(store: CacheStore, text: string): Promise<Payloa
   return { $payloadRef: key, bytes: Buffer.byteLength(text, 'utf8') };
 }
 
+function isLarge(text: string, thresholdBytes: number): boolean {
+  // A UTF-8 character takes at most 4 bytes, so most texts are decided without encoding them.
+  return text.length * 4 > thresholdBytes && Buffer.byteLength(text, 'utf8') > thresholdBytes;
+}
+
+/** A text that is stored when large: the text itself, or its reference. */
+export async function textOrRef(store: CacheStore, text: string, thresholdBytes: number):
+  Promise<{ text: string; textRef?: PayloadRef }> {
+  return isLarge(text, thresholdBytes) ? { text: '', textRef: await storeText(store, text) } : { text };
+}
+
+/** A JSON value that is stored when its text is large: the value itself, or a JSON reference. */
+export async function valueOrRef(store: CacheStore, value: unknown, thresholdBytes: number): Promise<unknown> {
+  const json = JSON.stringify(value) ?? 'null';
+  return isLarge(json, thresholdBytes) ? { ...(await storeText(store, json)), format: 'json' } : value;
+}
+
+/** The value a valueOrRef result stands for. */
+export async function resolveValue(store: CacheStore, value: unknown): Promise<unknown> {
+  return isPayloadRef(value) && value.format === 'json' ? JSON.parse(await loadText(store, value)) : value;
+}
+
 export async function loadText(store: CacheStore, ref: PayloadRef): Promise<string> {
   const text = await store.get(ref.$payloadRef, Date.now());
   if (text === undefined) {
@@ -34,11 +56,11 @@ export async function loadText(store: CacheStore, ref: PayloadRef): Promise<stri
 }
 
 /** Replaces each large top-level string of a record with a reference. */
-export async function offloadFields(store: CacheStore, record: Record<string, unknown>):
-  Promise<Record<string, unknown>> {
+export async function offloadFields(store: CacheStore, record: Record<string, unknown>,
+  thresholdBytes = payloadThresholdBytes): Promise<Record<string, unknown>> {
   const entries = await Promise.all(Object.entries(record).map(async ([key, value]) =>
-    [key, typeof value === 'string' && Buffer.byteLength(value, 'utf8') > payloadThresholdBytes
-      ? await storeText(store, value) : value] as const));
+    [key, typeof value === 'string' && isLarge(value, thresholdBytes) ? await storeText(store, value) : value] as
+      const));
   return Object.fromEntries(entries);
 }
 
@@ -49,9 +71,10 @@ export async function resolveFields(store: CacheStore, record: Record<string, un
   return Object.fromEntries(entries);
 }
 
-export async function offloadMessages(store: CacheStore, messages: ChatMessage[]): Promise<ChatMessage[]> {
+export async function offloadMessages(store: CacheStore, messages: ChatMessage[],
+  thresholdBytes = payloadThresholdBytes): Promise<ChatMessage[]> {
   return Promise.all(messages.map(async (message) =>
-    Buffer.byteLength(message.content, 'utf8') > payloadThresholdBytes
+    isLarge(message.content, thresholdBytes)
       ? { role: message.role, content: '', contentRef: await storeText(store, message.content) }
       : message));
 }

@@ -6,6 +6,8 @@ import { ProductError } from '../common/errors';
 export interface ProviderClient {
   name: string;
   client: OpenAI;
+  /** Whether calls are streamed (providers.<name>.stream). */
+  stream: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export function createProviderClients(config: AppConfig, env: NodeJS.ProcessEnv 
       maxRetries: 0,
       timeout: msToNumber(provider.timeout),
     });
-    clients.set(name, { name, client });
+    clients.set(name, { name, client, stream: provider.stream });
   }
 
   return clients;

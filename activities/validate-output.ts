@@ -1,15 +1,22 @@
 import { fieldOf } from '../common/zod-issues';
 import type { CacheStore } from './cache/types';
-import { resolveFields } from './payloads';
+import { isPayloadRef, loadText, resolveFields, resolveValue, valueOrRef } from './payloads';
 import { getTemplate } from '../prompts/library';
 import type { ValidationInput, ValidationReport } from '../workflows/contract';
 import { toActivityFailure } from './prepare-prompt';
 
 /**
  * Parses the output and checks it against the template's output schema and checks. A failure is a report,
- * not an error: the workflow decides what an invalid output means (review, or an `invalid` result).
+ * not an error: the workflow decides what an invalid output means (review, or an `invalid` result). Outputs
+ * arrive and leave by reference when large, so they never enter workflow history whole.
  */
-export async function validateOutput(payloads: CacheStore, input: ValidationInput): Promise<ValidationReport> {
+export async function validateOutput(payloads: CacheStore, thresholdBytes: number, input: ValidationInput):
+  Promise<ValidationReport> {
+  const report = await validate(payloads, input);
+  return { ...report, output: await valueOrRef(payloads, report.output, thresholdBytes) };
+}
+
+async function validate(payloads: CacheStore, input: ValidationInput): Promise<ValidationReport> {
   let template;
   try {
     template = getTemplate(input.templateId, input.templateVersion);
@@ -18,14 +25,15 @@ export async function validateOutput(payloads: CacheStore, input: ValidationInpu
   }
 
   let value: unknown;
-  if (typeof input.output === 'string') {
+  if (typeof input.output === 'string' || isPayloadRef(input.output)) {
+    const text = typeof input.output === 'string' ? input.output : await loadText(payloads, input.output);
     try {
-      value = JSON.parse(input.output);
+      value = JSON.parse(text);
     } catch (err) {
       return { valid: false, output: null, issues: [`(output): not JSON: ${(err as Error).message}`], flags: [] };
     }
   } else {
-    value = input.output.value;
+    value = await resolveValue(payloads, input.output.value);
   }
 
   const parsed = template.output.safeParse(value);

@@ -33,7 +33,7 @@ import { reviewStatusKey, stageKey, templateKey, tenantKey } from '../workflows/
 import { type StartGenerationRequest, startGenerationSchema } from '../common/request-schema';
 import { reviewDecisionSchema } from '../workflows/review-decision';
 import type { CacheStore } from '../activities/cache/types';
-import { offloadFields } from '../activities/payloads';
+import { offloadFields, payloadThresholdBytes, resolveValue, valueOrRef } from '../activities/payloads';
 import { firstProblem, type IssueLike } from '../common/zod-issues';
 
 export interface GenerationClientOptions {
@@ -51,6 +51,8 @@ export interface GenerationClientOptions {
    * Without it, inputs travel whole and must stay under Temporal's payload limit.
    */
   payloads?: CacheStore;
+  /** The workers' store.payloadThresholdBytes, so the client offloads exactly what they would (default 64 KB). */
+  payloadThresholdBytes?: number;
   /** How long a status read waits for a worker to answer the state query (default 5 s). */
   queryTimeoutMs?: number;
   /** How long a review decision waits for a worker to accept it (default 20 s). */
@@ -99,6 +101,7 @@ export class GenerationClient {
   private readonly knownModels?: ReadonlySet<string>;
   private readonly queryTimeoutMs: number;
   private readonly payloads?: CacheStore;
+  private readonly thresholdBytes: number;
   private readonly decisionTimeoutMs: number;
 
   constructor(options: GenerationClientOptions) {
@@ -108,6 +111,7 @@ export class GenerationClient {
     this.knownModels = options.knownModels;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
     this.payloads = options.payloads;
+    this.thresholdBytes = options.payloadThresholdBytes ?? payloadThresholdBytes;
     this.decisionTimeoutMs = options.decisionTimeoutMs ?? 20_000;
   }
 
@@ -123,7 +127,7 @@ export class GenerationClient {
     const fullRequest = toWorkflowRequest(request, template.version);
     const requestHash = hashOf(fullRequest);
     const workflowRequest = this.payloads
-      ? { ...fullRequest, input: await offloadFields(this.payloads, fullRequest.input) }
+      ? { ...fullRequest, input: await offloadFields(this.payloads, fullRequest.input, this.thresholdBytes) }
       : fullRequest;
 
     try {
@@ -172,7 +176,7 @@ export class GenerationClient {
           return stateFromSearchAttributes(description.typedSearchAttributes, err);
         });
     } else if (description.status.name === 'COMPLETED') {
-      view.result = (await handle.result()) as GenerationResult;
+      view.result = await this.resolveOutputs((await handle.result()) as GenerationResult);
     } else {
       view.failure = await failureOf(() => handle.result());
     }
@@ -185,7 +189,7 @@ export class GenerationClient {
     const handle = this.client.workflow.getHandle(workflowId);
     return withNotFound(workflowId, async () => {
       try {
-        return (await handle.result()) as GenerationResult;
+        return await this.resolveOutputs((await handle.result()) as GenerationResult);
       } catch (err) {
         throw asProductError(err, workflowId);
       }
@@ -222,8 +226,11 @@ export class GenerationClient {
         // The update id is derived from the decision, so sending the same decision again joins the first one
         // instead of applying it twice, and tells a caller whose earlier call timed out what happened.
         const updateId = `review-${hashOf(decision)}`;
+        const sent = this.payloads && decision.output !== undefined
+          ? { ...decision, output: await valueOrRef(this.payloads, decision.output, this.thresholdBytes) }
+          : decision;
         return await this.client.withDeadline(Date.now() + this.decisionTimeoutMs,
-          () => handle.executeUpdate(reviewUpdate, { args: [decision], updateId }));
+          () => handle.executeUpdate(reviewUpdate, { args: [sent], updateId }));
       } catch (err) {
         if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(err)) {
           throw new ProductError('WORKER_UNAVAILABLE', { field: workflowId,
@@ -236,6 +243,23 @@ export class GenerationClient {
         throw asProductError(err, workflowId);
       }
     });
+  }
+
+  /**
+   * Large outputs are references in history; callers get the values. Without the shared store (a client made
+   * without `payloads`) the references are returned as they are.
+   */
+  private async resolveOutputs(result: GenerationResult): Promise<GenerationResult> {
+    if (!this.payloads) {
+      return result;
+    }
+
+    const store = this.payloads;
+    return {
+      ...result,
+      output: await resolveValue(store, result.output),
+      validation: { ...result.validation, output: await resolveValue(store, result.validation.output) },
+    };
   }
 
   /** The run's full event history, for replay tests and audits. */
@@ -278,6 +302,7 @@ function toWorkflowRequest(request: StartGenerationRequest, templateVersion: num
     templateVersion,
     input: request.input,
     review: request.review,
+    deadline: request.deadline,
     chain: request.chain,
     cache: request.cache,
   };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { boundedDuration, durationSchema } from './duration';
+import { requestDeadline } from './request-schema';
 import { listTemplates } from '../prompts/library';
 import { ProductError } from './errors';
 import { firstProblem } from './zod-issues';
@@ -14,7 +15,13 @@ const providerSchema = z.strictObject({
   /** Name of the environment variable that holds the key; the key itself never enters config or logs. */
   apiKeyEnv: z.string().min(1).optional(),
   models: z.array(z.string().min(1)).min(1),
+  /**
+   * How long the provider may take to begin its response: the whole answer when not streamed, the first bytes
+   * when streamed (the stream is then watched by modelCall.streamIdleTimeout, so long generations are not cut).
+   */
   timeout: duration.default('2 minutes'),
+  /** Streamed calls show progress and let a stalled answer be noticed; turn off for providers without SSE. */
+  stream: z.boolean().default(true),
 });
 
 export const modelTargetSchema = z.strictObject({ provider: z.string().min(1), model: z.string().min(1) });
@@ -24,12 +31,17 @@ const modelCallSchema = z.strictObject({
   initialInterval: duration.default('1 second'),
   maximumInterval: duration.default('30 seconds'),
   heartbeatTimeout: duration.default('10 seconds'),
-  startToCloseTimeout: duration.default('3 minutes'),
+  /** One attempt at most: long enough for a long streamed generation, whose stalls are caught sooner. */
+  startToCloseTimeout: duration.default('10 minutes'),
+  streamIdleTimeout: duration.default('30 seconds'),
+  /** The default time a run has for its model answer; a request may set its own `deadline`. */
+  deadline: requestDeadline.default('30 minutes'),
 });
 
 const reviewSchema = z.strictObject({
   deadline: boundedDuration(90 * 24 * 3600 * 1000).default('24 hours'),
   deadlineOutcome: z.enum(['approve', 'reject']).default('reject'),
+  onContentFilter: z.enum(['fallback', 'review']).default('fallback'),
 });
 
 const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 8787);
@@ -49,6 +61,7 @@ const configSchema = z
         baseUrl: `http://127.0.0.1:${simulatorPort}/v1`,
         models: ['sim-large', 'sim-small'],
         timeout: '2 minutes',
+        stream: true,
       },
     }),
     /** Ordered fallback lists: `default` for every template, or one keyed by template id. */

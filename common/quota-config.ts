@@ -50,6 +50,11 @@ export const storeSchema = z.strictObject({
   sqlitePath: z.string().min(1).optional(),
   redisUrl: z.string().regex(/^rediss?:\/\//, { message: 'expected redis:// or rediss://' }).optional(),
   keyPrefix: z.string().default('genai:'),
+  /**
+   * Texts and outputs above this size travel by reference: kept here, with only a reference in workflow
+   * history (Temporal caps a payload at 2 MB and warns from 512 KB).
+   */
+  payloadThresholdBytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
 }).refine((store) => store.kind !== 'redis' || store.redisUrl !== undefined, {
   path: ['redisUrl'],
   message: 'required when kind is redis',

@@ -4,6 +4,9 @@ import { z } from 'zod';
 /** Review deadlines up to 90 days: longer waits belong in a queue of their own, not one open run. */
 const deadline = boundedDuration(90 * 24 * 3600 * 1000);
 
+/** The model phase of one run may last up to a day: longer is a batch, not a request. */
+export const requestDeadline = boundedDuration(24 * 3600 * 1000);
+
 const key = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, {
   message: 'use letters, digits and . _ : - only',
 });
@@ -21,8 +24,10 @@ export const generationRequestSchema = z.strictObject({
       policy: z.enum(['always', 'never', 'when_flagged']).optional(),
       deadline: deadline.optional(),
       deadlineOutcome: z.enum(['approve', 'reject']).optional(),
+      onContentFilter: z.enum(['fallback', 'review']).optional(),
     })
     .optional(),
+  deadline: requestDeadline.optional(),
   chain: z.array(z.strictObject({ provider: z.string().min(1), model: z.string().min(1) })).min(1).optional(),
   cache: z.strictObject({ bypass: z.boolean().optional() }).optional(),
 });

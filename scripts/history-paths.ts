@@ -96,6 +96,26 @@ export const recordedPaths: RecordedPath[] = [
     },
   },
   {
+    name: 'content-filtered-review',
+    drive: async (generations, { document, simulator }) => {
+      simulator.faults.set([{ kind: 'content_filter', times: 1 }]);
+      const { workflowId } = await generations.start({ ...base(document, 'content-filtered-review'),
+        review: { policy: 'never', onContentFilter: 'review' } });
+      await untilPending(generations, workflowId);
+      await generations.decide(workflowId, { decision: 'reject', reviewer: 'recorder' });
+      return settle(generations, workflowId);
+    },
+  },
+  {
+    name: 'request-deadline-exceeded',
+    drive: async (generations, { document, simulator }) => {
+      simulator.faults.set([{ kind: 'slow', times: 1, delayMs: 5_000 }]);
+      const { workflowId } = await generations.start({ ...base(document, 'request-deadline-exceeded'),
+        deadline: '2 seconds' });
+      return settle(generations, workflowId);
+    },
+  },
+  {
     name: 'budget-exceeded',
     drive: async (generations, { document }) => settle(generations, (await generations.start({
       ...base(document, 'budget-exceeded'), tenant: 'history-tiny',

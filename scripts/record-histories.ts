@@ -1,9 +1,11 @@
 /**
  * Records one workflow history per path through the generation workflow into test/histories/. The replay test
  * replays them against the current workflow code, so a change that would break running workflows fails CI.
- * Run again (npm run record-histories) only when a change is meant to be incompatible and is versioned.
+ * Run again (npm run record-histories) only when a change is meant to be incompatible and is versioned;
+ * `npm run record-histories -- --missing` records only paths that have no file yet, so the histories of older
+ * code stay and keep proving that runs started before a change still replay after it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -52,10 +54,15 @@ async function run(): Promise<void> {
   try {
     await workers.runUntil(async () => {
       mkdirSync(outputFolder, { recursive: true });
+      const onlyMissing = process.argv.includes('--missing');
       for (const path of recordedPaths) {
+        const file = join(outputFolder, `${path.name}.json`);
+        if (onlyMissing && existsSync(file)) {
+          continue;
+        }
         const workflowId = await path.drive(generations, { document: findReleaseNotes().text, simulator });
         const history = await generations.history(workflowId);
-        writeFileSync(join(outputFolder, `${path.name}.json`), historyToJSON(history));
+        writeFileSync(file, historyToJSON(history));
         console.log(`recorded ${path.name}`);
       }
     });

@@ -6,7 +6,7 @@ import { flattenMessage, tokenLimitOf, type ChatRequest } from './request';
 import { countPromptTokens, countTokens, cutToTokens } from './tokens';
 import { hashText, simulatedMarker } from './text';
 
-export type FinishReason = 'stop' | 'length';
+export type FinishReason = 'stop' | 'length' | 'content_filter';
 
 export interface ChatCompletion {
   id: string;
@@ -32,13 +32,16 @@ export interface ChatCompletion {
 
 let sequence = 0;
 
-/** `fault` is one of the faults that still answer 200: truncate or invalid_json. */
+/** `fault` shapes the content when it is one that still answers 200: truncate, invalid_json, content_filter_output. */
 export function buildCompletion(request: ChatRequest, fault?: FaultKind): ChatCompletion {
   const messages = request.messages.map(flattenMessage);
   const promptTokens = countPromptTokens(messages);
   const full = generateContent(messages, request.response_format);
 
-  const answer = limitAnswer(full, tokenLimitOf(request), fault === 'truncate');
+  const halve = fault === 'truncate' || fault === 'content_filter_output';
+  const limited = limitAnswer(full, tokenLimitOf(request), halve);
+  // The provider's output filter stops the generation where it strikes, so the cut answer ends for that reason.
+  const answer = fault === 'content_filter_output' ? { ...limited, finishReason: 'content_filter' as const } : limited;
   const content = fault === 'invalid_json' ? malformed(answer.text) : answer.text;
   const completionTokens = fault === 'invalid_json' ? countTokens(content) : answer.tokens;
   const choiceCount = request.n ?? 1;
@@ -74,8 +77,9 @@ interface LimitedAnswer {
 }
 
 /**
- * Cuts the answer at the request's output limit, like a model that runs out of tokens. The truncate fault
- * cuts it at about half of what it would have been, so even a generous limit produces a cut answer.
+ * Cuts the answer at the request's output limit, like a model that runs out of tokens. The truncate and
+ * content_filter_output faults cut it at about half of what it would have been, so even a generous limit
+ * produces a cut answer.
  */
 function limitAnswer(full: string, limit: number | undefined, halve: boolean): LimitedAnswer {
   const fullTokens = countTokens(full);

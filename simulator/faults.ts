@@ -4,10 +4,12 @@ import { z } from 'zod';
 
 export const faultKinds = [
   'rate_limit', 'server_error', 'unavailable', 'slow', 'timeout', 'truncate', 'invalid_json', 'unauthorized',
-  'context_length', 'content_filter',
+  'context_length', 'content_filter', 'stall', 'stream_cut', 'content_filter_output',
 ] as const;
 
 export type FaultKind = (typeof faultKinds)[number];
+
+export const defaultSlowDelayMs = 1_000;
 
 export interface FaultRule {
   kind: FaultKind;
@@ -17,7 +19,7 @@ export interface FaultRule {
   times?: number;
   /** rate_limit and unavailable: sent as Retry-After (seconds, rounded up) and retry-after-ms. */
   retryAfterSeconds?: number;
-  /** slow: how long to wait before answering normally. */
+  /** slow: how long to wait before answering normally, or, for a stream, how long the chunks take to arrive. */
   delayMs?: number;
 }
 

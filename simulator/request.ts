@@ -31,6 +31,15 @@ const responseFormatSchema = z.discriminatedUnion('type', [
   jsonSchemaFormat,
 ]);
 
+/**
+ * Strict, so a misspelt option (`includeUsage`) is an error instead of a stream that silently lacks usage.
+ * `include_obfuscation` is a real provider option; it is accepted and has no effect, as chunks are not padded.
+ */
+const streamOptionsSchema = z.strictObject({
+  include_usage: z.boolean().optional(),
+  include_obfuscation: z.boolean().optional(),
+});
+
 const tokenLimit = z.number().int().positive().nullable().optional();
 
 /** Unknown fields are dropped rather than rejected: real clients send many options the simulator ignores. */
@@ -43,6 +52,7 @@ export const chatRequestSchema = z.object({
   n: z.number().int().min(1).max(8).nullable().optional(),
   response_format: responseFormatSchema.optional(),
   stream: z.boolean().nullable().optional(),
+  stream_options: streamOptionsSchema.nullable().optional(),
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -32,7 +32,7 @@ export interface RunningSimulator {
   faults: FaultController;
   limits: LimitSettings;
   stats(): SimulatorStats;
-  /** Stops the server, cutting held (timeout) and slow requests; safe to call more than once. */
+  /** Stops the server, cutting held (timeout, stall) and slow requests and open streams; safe to repeat. */
   close(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   limits.set(options.limits ?? []);
 
   const loggerInstance: FastifyBaseLogger | undefined = options.logger || undefined;
-  // forceCloseConnections: close() destroys every socket, including requests held open by the timeout fault.
+  // forceCloseConnections: close() destroys every socket, including requests held open by timeout and stall.
   const app = Fastify({ ...(loggerInstance ? { loggerInstance } : { logger: false }),
     forceCloseConnections: true, bodyLimit: bodyLimitBytes });
 

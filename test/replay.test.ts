@@ -17,11 +17,13 @@ describe('replay of recorded histories', () => {
       'budget-exceeded.json',
       'cache-hit.json',
       'completed-without-review.json',
+      'content-filtered-review.json',
       'fallback-after-provider-down.json',
       'invalid-output.json',
       'review-approved.json',
       'review-bad-edit-then-rejected.json',
       'review-deadline.json',
+      'request-deadline-exceeded.json',
     ]));
   });
 

@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ProductError } from '../common/errors';
 import type { ReleaseDigest } from '../prompts/release-digest/v1/template';
 import { findReleaseNotes, startTestEnvironment, type TestEnvironment } from './helpers/environment';
+import { waitForPendingReview } from './helpers/review';
 
 describe('human review', () => {
   let env: TestEnvironment;
@@ -143,14 +144,3 @@ describe('human review', () => {
     expect(result.review?.via).toBe('deadline');
   });
 });
-
-export async function waitForPendingReview(env: TestEnvironment, workflowId: string): Promise<void> {
-  for (let i = 0; i < 100; i += 1) {
-    const view = await env.generations.get(workflowId);
-    if (view.state?.reviewStatus === 'pending') {
-      return;
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`${workflowId} never waited for review`);
-}

@@ -362,12 +362,6 @@ describe('provider simulator', () => {
       expect(body.error).toMatchObject({ type: 'invalid_request_error', param: 'messages' });
     });
 
-    test('stream=true is rejected with 400', async () => {
-      const failure = await failureOf(client.chat.completions.create({ ...plainRequest('Hi'), stream: true }));
-
-      expect(failure).toBeInstanceOf(BadRequestError);
-      expect((failure as BadRequestError).param).toBe('stream');
-    });
   });
 
   describe('faults', () => {

@@ -57,7 +57,8 @@ export async function startStack(config: AppConfig, logger: Logger,
     stops.push(() => apiStores.close());
     const client = new Client({ connection, namespace: temporal.namespace });
     const generations = new GenerationClient({ client, taskQueue: config.taskQueue, uiUrl: temporal.uiUrl,
-      knownModels: configuredModels(config), payloads: apiStores.cache });
+      knownModels: configuredModels(config), payloads: apiStores.cache,
+      payloadThresholdBytes: config.store.payloadThresholdBytes });
 
     const api = buildApiServer({ generations, logger: logger.child({ component: 'api' }) });
     const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });

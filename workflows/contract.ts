@@ -9,6 +9,10 @@ export type ReviewPolicy = 'always' | 'never' | 'when_flagged';
 export type DeadlineOutcome = 'approve' | 'reject';
 export type Stage = 'queued' | 'prompt' | 'model' | 'validation' | 'review' | 'done' | 'failed';
 export type ReviewStatus = 'not_required' | 'pending' | 'approved' | 'rejected' | 'edited' | 'expired';
+/** What a filtered request or answer leads to: the next chain entry, or a person who writes or rejects it. */
+export type ContentFilterPolicy = 'fallback' | 'review';
+/** Why a person was asked: the review policy, or a provider's content filter that left no answer. */
+export type ReviewReason = 'policy' | 'content_filtered';
 
 export interface ModelTarget {
   provider: string;
@@ -27,7 +31,13 @@ export interface GenerationRequest {
     /** How long to wait for a person, as words ("2 hours"). */
     deadline?: Duration;
     deadlineOutcome?: DeadlineOutcome;
+    onContentFilter?: ContentFilterPolicy;
   };
+  /**
+   * How long the run may take to get a model's answer, counted from its start ("20 minutes"): waits a provider
+   * asks for (Retry-After) and fallbacks all fit inside it. Review time is not counted.
+   */
+  deadline?: Duration;
   /** Replaces the configured provider chain for this request only. */
   chain?: ModelTarget[];
   /** `bypass` skips the cache lookup for this request; a valid answer still fills the cache. */
@@ -48,6 +58,8 @@ export type CacheOutcome = 'hit' | 'miss' | 'bypass' | 'off';
 export interface PayloadRef {
   $payloadRef: string;
   bytes: number;
+  /** `json` when the stored text is a JSON value (an output) rather than a plain text (an input). */
+  format?: 'json';
 }
 
 export interface ChatMessage {
@@ -63,6 +75,8 @@ export interface ModelCallPolicy {
   maximumInterval: Duration;
   heartbeatTimeout: Duration;
   startToCloseTimeout: Duration;
+  /** A streamed answer that sends nothing for this long is cancelled as stalled; 30 s in older plans. */
+  streamIdleTimeout?: Duration;
 }
 
 /** Everything the workflow needs after prompt building, resolved once and kept in history. */
@@ -75,8 +89,14 @@ export interface GenerationPlan {
   temperature: number;
   maxOutputTokens: number;
   chain: ModelTarget[];
-  review: { policy: ReviewPolicy; deadline: Duration; deadlineOutcome: DeadlineOutcome };
+  review: { policy: ReviewPolicy; deadline: Duration; deadlineOutcome: DeadlineOutcome;
+    onContentFilter: ContentFilterPolicy; };
   callPolicy: ModelCallPolicy;
+  /**
+   * How long after the run's start the model phase must end; see GenerationRequest.deadline. Absent only in
+   * plans recorded before deadlines existed.
+   */
+  deadline?: Duration;
   tenant: string;
   tier: ServiceTier;
   cache: { enabled: boolean; bypass: boolean; inFlightWaitMs: number };
@@ -90,6 +110,9 @@ export interface ModelCallInput {
   /** Workflow time when this entry was first tried; quota waits are measured from it. */
   queuedAtMs: number;
   maxWaitMs: number;
+  /** Epoch ms by which the request needs its answer: a Retry-After that ends later is not waited for. */
+  deadlineAtMs?: number;
+  streamIdleTimeout?: Duration;
   messages: ChatMessage[];
   outputJsonSchema: Record<string, unknown>;
   schemaName: string;
@@ -105,7 +128,9 @@ export interface TokenUsage {
 export interface ModelAnswer {
   provider: string;
   model: string;
+  /** Empty when the text travels by reference. */
   text: string;
+  textRef?: PayloadRef;
   finishReason: string;
   usage: TokenUsage;
   /** True when the answer came from the bundled provider simulator, not a real model. */
@@ -152,13 +177,13 @@ export interface ValidationInput {
   templateId: string;
   templateVersion: number;
   input: unknown;
-  /** Raw model text, or an already-parsed value (an edit from a reviewer). */
-  output: string | { value: unknown };
+  /** Raw model text (inline or by reference), or an already-parsed value (an edit from a reviewer). */
+  output: string | PayloadRef | { value: unknown };
 }
 
 export interface ValidationReport {
   valid: boolean;
-  /** The parsed output when it is valid JSON, even if the schema rejects it. */
+  /** The parsed output when it is valid JSON, even if the schema rejects it; a JSON PayloadRef when large. */
   output: unknown;
   /** Why the schema rejected the output, as `path: message`. */
   issues: string[];
@@ -192,6 +217,7 @@ export interface GenerationState {
   answer?: Omit<ModelAnswer, 'text'>;
   validation?: ValidationReport;
   review?: ReviewRecord;
+  reviewReason?: ReviewReason;
   reviewDeadline?: string;
 }
 
@@ -199,9 +225,13 @@ export type GenerationStatus = 'completed' | 'approved' | 'rejected' | 'invalid'
 
 export interface GenerationResult {
   status: GenerationStatus;
-  /** The released output: the model's, or the reviewer's edit. Null when rejected or invalid. */
+  /**
+   * The released output: the model's, or the reviewer's edit. Null when rejected or invalid. A large output
+   * is a JSON PayloadRef in history; the client and the API return it resolved.
+   */
   output: unknown;
   template: { id: string; version: number };
+  /** The entry that answered; under the `review` content filter policy, the one whose filter stopped it. */
   answeredBy: { provider: string; model: string };
   simulated: boolean;
   cache: CacheOutcome;
@@ -212,6 +242,7 @@ export interface GenerationResult {
   attempts: ModelAttempt[];
   validation: ValidationReport;
   review?: ReviewRecord;
+  reviewReason?: ReviewReason;
 }
 
 /** Approve, reject or edit a pending review. Rejected by its validator when nothing is pending. */

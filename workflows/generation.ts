@@ -18,6 +18,7 @@ import {
   type GenerationState,
   type CacheOutcome,
   type ModelAnswer,
+  type ModelTarget,
   type ValidationReport,
   type ReviewDecision,
   type ReviewRecord,
@@ -101,23 +102,29 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
   upsertSearchAttributes([{ key: templateVersionKey, value: plan.templateVersion }]);
 
   enterStage(state, 'model');
-  const { answer, cache, cacheKey, ownsKey } = await callChain(plan, state, enterStage);
+  const chain = await callChain(plan, state, enterStage);
+  const answer = chain.filteredBy ? withheldAnswer(chain.filteredBy) : chain.answer;
+  const cache: CacheOutcome = chain.filteredBy ? 'off' : chain.cache;
 
   enterStage(state, 'validation');
-  const validation = await local.validateOutput({
+  const validation = chain.filteredBy ? withheldReport(chain.filteredBy) : await local.validateOutput({
     templateId: plan.templateId,
     templateVersion: plan.templateVersion,
     input: plan.input,
-    output: answer.text,
+    output: answer.textRef ?? answer.text,
   });
   state.validation = validation;
   if (!validation.valid) {
     log.warn('output failed validation', { issues: validation.issues });
   }
-  await settleCache(cacheKey, ownsKey, cache, answer, validation);
+  if (!chain.filteredBy) {
+    await settleCache(chain.cacheKey, chain.ownsKey, cache, answer, validation);
+  }
 
   let review: ReviewRecord | undefined;
-  if (reviewIsRequired(plan.review.policy, validation)) {
+  // A filtered answer goes to a person whatever the review policy: only they can write or refuse it.
+  if (chain.filteredBy || reviewIsRequired(plan.review.policy, validation)) {
+    state.reviewReason = chain.filteredBy ? 'content_filtered' : 'policy';
     review = await waitForReview(plan, state, () => pendingDecision, () => decisionInFlight);
   }
 
@@ -142,7 +149,19 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
     attempts: state.attempts,
     validation: finalValidation,
     review,
+    reviewReason: state.reviewReason,
   };
+}
+
+/** Stands in for the answer a content filter withheld: nothing to release, nothing spent that was reported. */
+function withheldAnswer(target: ModelTarget): ModelAnswer {
+  return { ...target, text: '', finishReason: 'content_filter', usage: { inputTokens: 0, outputTokens: 0 },
+    simulated: false, latencyMs: 0, quotaWaitMs: 0, costMicroUsd: 0 };
+}
+
+function withheldReport(target: ModelTarget): ValidationReport {
+  return { valid: false, output: null, flags: ['content_filtered'],
+    issues: [`(output): ${target.provider}/${target.model} withheld its answer by content policy`] };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { createActivities } from '../activities';
 import type { CacheOutcome, GenerationPlan, GenerationState, ModelAnswer, ModelAttempt, ModelTarget, Stage }
   from './contract';
@@ -28,7 +29,15 @@ const budgetActivities = proxyActivities<Activities>({
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['BUDGET_EXCEEDED', 'BUDGET_REQUEST_TOO_LARGE'] },
 });
 
-export interface ChainOutcome {
+export type ChainOutcome = AnsweredChain | FilteredChain;
+
+/** Under the `review` content filter policy: the entry whose filter stopped the chain, for a person to handle. */
+export interface FilteredChain {
+  filteredBy: ModelTarget;
+}
+
+export interface AnsweredChain {
+  filteredBy?: undefined;
   answer: ModelAnswer;
   cache: CacheOutcome;
   cacheKey?: string;
@@ -44,8 +53,15 @@ export interface ChainOutcome {
 export async function callChain(plan: GenerationPlan, state: GenerationState,
   enterStage: (state: GenerationState, stage: Stage) => void): Promise<ChainOutcome> {
   await checkBudgetFirst(plan, state, enterStage);
+  // Runs started before deadlines existed have none in their recorded plan, and keep running without one.
+  const deadlineAtMs = plan.deadline === undefined ? Number.POSITIVE_INFINITY
+    : workflowInfo().startTime.getTime() + msToNumber(plan.deadline);
 
   for (const [index, target] of plan.chain.entries()) {
+    if (Date.now() >= deadlineAtMs) {
+      failAtDeadline(plan, state, enterStage);
+    }
+
     upsertSearchAttributes([
       { key: providerKey, value: target.provider },
       { key: modelKey, value: target.model },
@@ -66,7 +82,7 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
     }
 
     try {
-      const answer = await callOnQueue(plan, target, plan.modelQueues[index] ?? '');
+      const answer = await callOnQueue(plan, target, plan.modelQueues[index] ?? '', deadlineAtMs);
       state.attempts.push({ ...target, outcome: 'answered' });
       state.answer = summaryOf(answer);
       return { answer, cache: cached.outcome, cacheKey: cached.key, ownsKey: cached.owner };
@@ -88,6 +104,13 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
         throw ApplicationFailure.create({ type: attempt.errorCode, message: attempt.message ?? 'budget',
           nonRetryable: true, details: [{ field: plan.tenant }] });
       }
+      if (attempt.errorCode === 'CONTENT_FILTERED' && plan.review.onContentFilter === 'review') {
+        log.warn('content filtered; a person decides', { ...target });
+        return { filteredBy: target };
+      }
+      if (attempt.errorCode === 'REQUEST_DEADLINE_EXCEEDED') {
+        failAtDeadline(plan, state, enterStage);
+      }
       log.warn('chain entry failed, trying the next one', { ...target, errorCode: attempt.errorCode });
     }
   }
@@ -97,6 +120,15 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
   throw ApplicationFailure.nonRetryable(`Every provider in the chain failed: ${reasons}`, 'ALL_PROVIDERS_FAILED', {
     attempts: state.attempts,
   });
+}
+
+function failAtDeadline(plan: GenerationPlan, state: GenerationState,
+  enterStage: (state: GenerationState, stage: Stage) => void): never {
+  enterStage(state, 'failed');
+  const tried = state.attempts.map((a) => `${a.provider}/${a.model}: ${a.errorCode ?? 'failed'}`).join('; ');
+  throw ApplicationFailure.create({ type: 'REQUEST_DEADLINE_EXCEEDED', nonRetryable: true,
+    message: `no answer within ${String(plan.deadline)}${tried ? ` (${tried})` : ''}`,
+    details: [{ field: 'deadline', attempts: state.attempts }] });
 }
 
 /** A request the tenant's budget can never pay for fails before it waits in any model's queue. */
@@ -152,9 +184,12 @@ async function checkCache(plan: GenerationPlan, target: ModelTarget): Promise<Ca
   return { answer: lookup.hit, outcome: 'miss', key: lookup.key, owner: lookup.owner };
 }
 
-function callOnQueue(plan: GenerationPlan, target: ModelTarget, taskQueue: string): Promise<ModelAnswer> {
+function callOnQueue(plan: GenerationPlan, target: ModelTarget, taskQueue: string, deadlineAtMs: number):
+  Promise<ModelAnswer> {
   const { callModel } = proxyActivities<Activities>({
     taskQueue,
+    // Every attempt and every wait between attempts (a provider's Retry-After too) ends by the request deadline.
+    scheduleToCloseTimeout: Number.isFinite(deadlineAtMs) ? deadlineAtMs - Date.now() : undefined,
     // Waiting in the model's queue longer than the tier allows moves the request on to the next entry.
     scheduleToStartTimeout: plan.tier.maxWaitMs,
     startToCloseTimeout: plan.callPolicy.startToCloseTimeout,
@@ -167,7 +202,7 @@ function callOnQueue(plan: GenerationPlan, target: ModelTarget, taskQueue: strin
       backoffCoefficient: 2,
       nonRetryableErrorTypes: ['PROVIDER_REJECTED', 'PROVIDER_NOT_CONFIGURED', 'BUDGET_EXCEEDED',
         'BUDGET_REQUEST_TOO_LARGE', 'QUOTA_REQUEST_TOO_LARGE', 'QUOTA_WAIT_EXCEEDED', 'CONTEXT_TOO_LONG',
-        'CONTENT_FILTERED', 'CIRCUIT_OPEN'],
+        'CONTENT_FILTERED', 'CIRCUIT_OPEN', 'RETRY_AFTER_PAST_DEADLINE'],
     },
   });
 
@@ -176,6 +211,8 @@ function callOnQueue(plan: GenerationPlan, target: ModelTarget, taskQueue: strin
     tenant: plan.tenant,
     queuedAtMs: Date.now(),
     maxWaitMs: plan.tier.maxWaitMs,
+    deadlineAtMs: Number.isFinite(deadlineAtMs) ? deadlineAtMs : undefined,
+    streamIdleTimeout: plan.callPolicy.streamIdleTimeout,
     messages: plan.messages,
     outputJsonSchema: plan.outputJsonSchema,
     schemaName: plan.templateId.replace(/[^a-zA-Z0-9_-]/g, '_'),
@@ -197,6 +234,8 @@ function describeFailure(target: ModelTarget, err: ActivityFailure): ModelAttemp
     errorCode = cause.type ?? 'APPLICATION';
   } else if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
     errorCode = 'QUOTA_WAIT_EXCEEDED';
+  } else if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_CLOSE') {
+    errorCode = 'REQUEST_DEADLINE_EXCEEDED';
   } else {
     errorCode = cause?.name ?? 'UNKNOWN';
   }

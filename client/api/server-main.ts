@@ -20,7 +20,8 @@ async function run(): Promise<void> {
   const stores = openSharedStores(config);
   const generations = new GenerationClient({ client, taskQueue: config.taskQueue,
     uiUrl: process.env.TEMPORAL_UI_URL ?? config.temporalUiUrl, knownModels: configuredModels(config),
-    payloads: stores.cache });
+    payloads: stores.cache,
+    payloadThresholdBytes: config.store.payloadThresholdBytes });
 
   const api = buildApiServer({ generations, logger });
   await api.listen({ host: config.api.host, port: Number(process.env.API_PORT ?? config.api.port) });

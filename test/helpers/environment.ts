@@ -56,13 +56,14 @@ export function testConfig(simulatorUrl: string, overrides: Record<string, unkno
   return parseConfig({
     taskQueue: `test-${id}`,
     dataDir: process.env.TEST_WORK_DIR ?? tmpdir(),
-    store: testStore(id),
     // Most tests count provider calls, so the cache is off unless a test turns it on.
     cache: { enabled: false },
     providers: { simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small'], timeout: '20 seconds' } },
     modelCall: { maximumAttempts: 3, initialInterval: '100 milliseconds', maximumInterval: '1 second',
       heartbeatTimeout: '3 seconds', startToCloseTimeout: '30 seconds' },
     ...overrides,
+    // A test may tune the store (its payload threshold) but keeps its own file or key prefix.
+    store: { ...testStore(id), ...(overrides.store as Record<string, unknown> | undefined) },
   });
 }
 
@@ -87,7 +88,8 @@ export async function startTestEnvironment(overrides?: ConfigOverrides, options:
   const client = new Client({ connection, namespace: 'default' });
   const clientStores = openSharedStores(config);
   const generations = new GenerationClient({ client, taskQueue: config.taskQueue,
-    knownModels: configuredModels(config), payloads: clientStores.cache });
+    knownModels: configuredModels(config), payloads: clientStores.cache,
+    payloadThresholdBytes: config.store.payloadThresholdBytes });
 
   if (options.workerProcesses) {
     const processes = Array.from({ length: options.workerProcesses },

@@ -1,0 +1,61 @@
+import { isPayloadRef } from '../activities/payloads';
+import type { ReleaseDigest } from '../prompts/release-digest/v1/template';
+import { findReleaseNotes, startTestEnvironment, type TestEnvironment } from './helpers/environment';
+import { historyText } from './helpers/history-text';
+import { waitForPendingReview } from './helpers/review';
+
+describe('outputs by reference', () => {
+  let env: TestEnvironment;
+  let document: string;
+
+  beforeAll(async () => {
+    // A low threshold makes the simulator's ordinary answers "large", so the path is taken by every run here.
+    env = await startTestEnvironment((simulatorUrl) => ({
+      providers: { simulator: { baseUrl: simulatorUrl, models: ['sim-large', 'sim-small'] } },
+      store: { payloadThresholdBytes: 1024 },
+    }));
+    document = findReleaseNotes().text;
+  });
+
+  afterAll(async () => {
+    await env.stop();
+  });
+
+  test('an output above the threshold stays out of history and reaches the caller whole', async () => {
+    const { workflowId } = await env.generations.start({ tenant: 'outputs', templateId: 'release-digest',
+      input: { document }, review: { policy: 'never' } });
+
+    const result = await env.generations.result(workflowId);
+    const raw = await env.client.workflow.getHandle(workflowId).result() as { output: unknown };
+    const history = historyText(await env.generations.history(workflowId));
+
+    const output = result.output as ReleaseDigest;
+    expect(result.status).toBe('completed');
+    expect(output.highlights.length).toBeGreaterThan(0);
+    expect(result.validation.output).toEqual(output);
+    expect(isPayloadRef(raw.output)).toBe(true);
+    expect(JSON.stringify(output).length).toBeGreaterThan(1024);
+    expect(history).not.toContain(output.highlights[0]?.text);
+  });
+
+  test('a large edit from a reviewer travels by reference too', async () => {
+    const { workflowId } = await env.generations.start({ tenant: 'outputs', templateId: 'release-digest',
+      input: { document }, review: { policy: 'always' } });
+    await waitForPendingReview(env, workflowId);
+    const marker = 'Reviewer wording that must not enter history';
+    const edited: ReleaseDigest = {
+      headline: marker,
+      highlights: Array.from({ length: 8 }, (_, index) => ({ text: `${marker} ${index} ${'x'.repeat(150)}`,
+        quote: 'Git v2.39 Release Notes' })),
+      breaking_changes: [],
+    };
+
+    await env.generations.decide(workflowId, { decision: 'edit', reviewer: 'ana', output: edited });
+    const result = await env.generations.result(workflowId);
+    const history = historyText(await env.generations.history(workflowId));
+
+    expect(result.status).toBe('approved');
+    expect(result.output).toEqual(edited);
+    expect(history).not.toContain(marker);
+  });
+});
