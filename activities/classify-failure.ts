@@ -20,7 +20,8 @@ export function classifyProviderError(err: unknown, provider: string, model: str
 
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
-    const retryAfterMs = retryAfterFrom(err.headers as Headers | undefined);
+    const headers = err.headers as Headers | undefined;
+    const retryAfterMs = retryAfterFrom(headers) ?? (status === 429 ? quotaResetFrom(headers) : undefined);
 
     if (status === 429) {
       return failure('PROVIDER_RATE_LIMITED', `${where}: 429 ${err.message}`, false, err, retryAfterMs);
@@ -101,4 +102,31 @@ export function retryAfterFrom(headers: Headers | undefined, now = Date.now()): 
 
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * OpenAI-style quota headers, for providers that send no Retry-After: the reset time of each exhausted quota
+ * (`x-ratelimit-remaining-requests: 0` with `x-ratelimit-reset-requests: 6m0s`), or of any quota when none says
+ * it is exhausted. The longest wait wins, since the request needs every quota.
+ */
+export function quotaResetFrom(headers: Headers | undefined): number | undefined {
+  const kinds = ['requests', 'tokens'];
+  const exhausted = kinds.filter((kind) => headers?.get(`x-ratelimit-remaining-${kind}`) === '0');
+  const waits = (exhausted.length > 0 ? exhausted : kinds)
+    .map((kind) => goDurationMs(headers?.get(`x-ratelimit-reset-${kind}`) ?? ''))
+    .filter((wait): wait is number => wait !== undefined);
+
+  return waits.length > 0 ? Math.max(...waits) : undefined;
+}
+
+const unitMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** "20ms", "1.5s", "6m0s", "1h2m3s"; undefined for anything else. */
+export function goDurationMs(text: string): number | undefined {
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text.trim()) {
+    return undefined;
+  }
+
+  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * (unitMs[unit ?? ''] ?? 0), 0);
 }

@@ -169,11 +169,12 @@ export class GenerationClient {
     };
 
     if (description.status.name === 'RUNNING') {
-      view.state = await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(stateQuery))
+      const queryDeadline = Date.now() + this.queryTimeoutMs;
+      view.state = await this.client.withDeadline(queryDeadline, () => handle.query(stateQuery))
         .catch((err: unknown) => {
           // The query needs a worker; without one the run is still readable from its search attributes.
           view.stateSource = 'search-attributes';
-          return stateFromSearchAttributes(description.typedSearchAttributes, err);
+          return stateFromSearchAttributes(description.typedSearchAttributes, err, queryDeadline);
         });
     } else if (description.status.name === 'COMPLETED') {
       view.result = await this.resolveOutputs((await handle.result()) as GenerationResult);
@@ -221,6 +222,7 @@ export class GenerationClient {
     const decision: ReviewDecision = parseOrThrow(reviewDecisionSchema, raw, 'REVIEW_DECISION_INVALID');
     const handle = this.client.workflow.getHandle(workflowId);
 
+    let decisionDeadline = Number.POSITIVE_INFINITY;
     return withNotFound(workflowId, async () => {
       try {
         // The update id is derived from the decision, so sending the same decision again joins the first one
@@ -229,10 +231,11 @@ export class GenerationClient {
         const sent = this.payloads && decision.output !== undefined
           ? { ...decision, output: await valueOrRef(this.payloads, decision.output, this.thresholdBytes) }
           : decision;
-        return await this.client.withDeadline(Date.now() + this.decisionTimeoutMs,
+        decisionDeadline = Date.now() + this.decisionTimeoutMs;
+        return await this.client.withDeadline(decisionDeadline,
           () => handle.executeUpdate(reviewUpdate, { args: [sent], updateId }));
       } catch (err) {
-        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(err)) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(err, decisionDeadline)) {
           throw new ProductError('WORKER_UNAVAILABLE', { field: workflowId,
             reason: 'the decision may still be applied; send the same decision again to learn its outcome' });
         }
@@ -310,16 +313,25 @@ function toWorkflowRequest(request: StartGenerationRequest, templateVersion: num
 
 /** gRPC's status code for a call that ran past its deadline. */
 const grpcDeadlineExceeded = 4;
+const grpcCancelled = 1;
 
 function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
-function isDeadlineExceeded(err: unknown): boolean {
+/**
+ * Whether a call ended because our deadline passed. gRPC reports that as DEADLINE_EXCEEDED, or, when the
+ * deadline fires while the SDK's retry layer holds the call, as CANCELLED: that one counts once the deadline
+ * has passed.
+ */
+function isDeadlineExceeded(err: unknown, deadlineMs: number): boolean {
   // The SDK wraps the gRPC error in its own ServiceError, so the code may sit one or more causes down.
   for (let current = err as { code?: number; message?: string; cause?: unknown } | undefined; current;
     current = current.cause as typeof current) {
     if (current.code === grpcDeadlineExceeded || /deadline exceeded/i.test(current.message ?? '')) {
+      return true;
+    }
+    if (current.code === grpcCancelled && Date.now() >= deadlineMs) {
       return true;
     }
   }
@@ -327,8 +339,9 @@ function isDeadlineExceeded(err: unknown): boolean {
   return false;
 }
 
-function stateFromSearchAttributes(attributes: TypedSearchAttributes, cause: unknown): GenerationState {
-  if (!isDeadlineExceeded(cause) && !(cause instanceof QueryNotRegisteredError)) {
+function stateFromSearchAttributes(attributes: TypedSearchAttributes, cause: unknown, deadlineMs: number):
+  GenerationState {
+  if (!isDeadlineExceeded(cause, deadlineMs) && !(cause instanceof QueryNotRegisteredError)) {
     throw cause;
   }
 

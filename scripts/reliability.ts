@@ -2,7 +2,8 @@
  * The reliability report: each chaos scenario drives requests through the real stack while faults are injected,
  * and counts what completed and what was lost. Writes reports/reliability.{json,md}.
  *
- * Settings (environment): CHAOS_REQUESTS (200), CHAOS_RATE (10 per second), CHAOS_SCENARIOS (all).
+ * Settings (environment): CHAOS_REQUESTS (200), CHAOS_RATE (10 per second), CHAOS_SCENARIOS (all),
+ * CHAOS_CALL_MS (how long each call streams while workers are killed; 5000).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,8 @@ import { loadDocuments } from './benchmark/workload';
 import { runScenario, scenarios, type ScenarioReport } from './chaos/scenarios';
 
 async function run(): Promise<void> {
-  const size = { requests: Number(process.env.CHAOS_REQUESTS ?? 200), perSecond: Number(process.env.CHAOS_RATE ?? 10) };
+  const size = { requests: Number(process.env.CHAOS_REQUESTS ?? 200), perSecond: Number(process.env.CHAOS_RATE ?? 10),
+    callMs: Number(process.env.CHAOS_CALL_MS ?? 5_000) };
   const names = (process.env.CHAOS_SCENARIOS ?? Object.keys(scenarios).join(',')).split(',');
   const workDir = mkdtempSync(join(tmpdir(), 'genai-flow-chaos-'));
   process.env.TEST_WORK_DIR = workDir;
@@ -26,7 +28,8 @@ async function run(): Promise<void> {
 
   const folder = resolve(__dirname, '../reports');
   mkdirSync(folder, { recursive: true });
-  const command = 'npm run reliability';
+  const command = `CHAOS_REQUESTS=${size.requests} CHAOS_RATE=${size.perSecond} CHAOS_CALL_MS=${size.callMs} ` +
+    'npm run reliability';
   writeFileSync(join(folder, 'reliability.json'),
     `${JSON.stringify({ generated_at: new Date().toISOString(), command, scenarios: reports }, null, 2)}\n`);
   writeFileSync(join(folder, 'reliability.md'), markdownOf(reports, command));
@@ -40,10 +43,11 @@ function markdownOf(reports: ScenarioReport[], command: string): string {
     `Generated ${new Date().toISOString()} by \`${command}\`: three worker processes, the provider simulator, and a`,
     'Temporal dev server per scenario. Lost means not completed by the end (failed, or still unfinished).',
     '',
-    '| scenario | requests | completed | lost | faults injected | provider calls per request | seconds |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | requests | completed | lost | faults injected | peak in flight | provider calls per request ' +
+      '| seconds |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...reports.map((r) => `| ${r.scenario} | ${r.requests} | ${r.completed} | ${r.lost} | ${r.faults_injected} | ` +
-      `${r.provider_calls_per_request} | ${r.duration_s} |`),
+      `${r.in_flight_peak} | ${r.provider_calls_per_request} | ${r.duration_s} |`),
     '',
   ].join('\n');
 }

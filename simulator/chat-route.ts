@@ -8,7 +8,7 @@ import { faultResponse } from './fault-responses';
 import { defaultSlowDelayMs, type FaultController, type FaultRule } from './faults';
 import type { LimitController } from './limits';
 import { pause } from './pause';
-import { sendLimited, setQuotaHeaders, setRetryAfter } from './rate-headers';
+import { sendLimited, setQuotaHeaders, setResetHeaders, setRetryAfter } from './rate-headers';
 import { chatRequestSchema, describeIssue, type ChatRequest } from './request';
 import { isSchema } from './schema';
 import { outcomeOf, type StatsRecorder } from './stats';
@@ -44,7 +44,9 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatRouteDeps): vo
     const failure = fault && faultResponse(fault);
     if (fault && failure) {
       deps.stats.record(body.model, fault.kind);
-      if (failure.retryAfterSeconds !== undefined) {
+      if (failure.retryAfterSeconds !== undefined && fault.waitHint === 'reset-headers') {
+        setResetHeaders(reply, Math.round(failure.retryAfterSeconds * 1000));
+      } else if (failure.retryAfterSeconds !== undefined) {
         setRetryAfter(reply, Math.round(failure.retryAfterSeconds * 1000));
       }
       return sendError(reply, failure.status, failure.body);

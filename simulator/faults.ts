@@ -19,6 +19,11 @@ export interface FaultRule {
   times?: number;
   /** rate_limit and unavailable: sent as Retry-After (seconds, rounded up) and retry-after-ms. */
   retryAfterSeconds?: number;
+  /**
+   * rate_limit: `reset-headers` names the wait the way OpenAI's quota headers do (remaining 0 and
+   * x-ratelimit-reset-requests: "6m0s") instead of Retry-After.
+   */
+  waitHint?: 'retry-after' | 'reset-headers';
   /** slow: how long to wait before answering normally, or, for a stream, how long the chunks take to arrive. */
   delayMs?: number;
 }
@@ -29,6 +34,7 @@ export const faultRuleSchema = z.strictObject({
   model: z.string().min(1).optional(),
   times: z.number().int().positive().optional(),
   retryAfterSeconds: z.number().nonnegative().max(86_400).optional(),
+  waitHint: z.enum(['retry-after', 'reset-headers']).optional(),
   delayMs: z.number().int().nonnegative().max(600_000).optional(),
 });
 

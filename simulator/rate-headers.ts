@@ -10,6 +10,18 @@ export function setRetryAfter(reply: FastifyReply, waitMs: number): void {
   reply.header('retry-after-ms', String(Math.ceil(waitMs)));
 }
 
+/**
+ * The wait as OpenAI's quota headers give it: no requests left, and when the window resets as a Go-style
+ * duration ("1m30s", "250ms"). Clients that only read Retry-After see no hint at all.
+ */
+export function setResetHeaders(reply: FastifyReply, waitMs: number): void {
+  const minutes = Math.floor(waitMs / 60_000);
+  const seconds = (waitMs - minutes * 60_000) / 1000;
+  reply.header('x-ratelimit-remaining-requests', '0');
+  const reset = waitMs < 1000 ? `${waitMs}ms` : `${minutes ? `${minutes}m` : ''}${seconds}s`;
+  reply.header('x-ratelimit-reset-requests', reset);
+}
+
 /** The quota left after this request, or before it when it was refused; only for the kinds a rule limits. */
 export function setQuotaHeaders(reply: FastifyReply, quota: QuotaState): void {
   if (quota.requests) {

@@ -36,6 +36,19 @@ describe('the request deadline', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
     });
 
+  test('a 429 that names its wait only in OpenAI-style quota reset headers is retried after that wait', async () => {
+    env.simulator.faults.set([{ kind: 'rate_limit', model: 'sim-large', times: 1, retryAfterSeconds: 3,
+      waitHint: 'reset-headers' }]);
+    const before = calls('sim-large');
+    const started = Date.now();
+
+    const result = await env.generations.result((await start('1 minute')).workflowId);
+
+    expect(result.answeredBy.model).toBe('sim-large');
+    expect(calls('sim-large') - before).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+  });
+
   test('a Retry-After that ends past the deadline is not waited for: the next model answers at once', async () => {
     env.simulator.faults.set([{ kind: 'rate_limit', model: 'sim-large', retryAfterSeconds: 600 }]);
     const before = calls('sim-large');

@@ -9,25 +9,36 @@ export interface Outcome {
   code?: string;
 }
 
+export interface DriveResult {
+  outcomes: Outcome[];
+  /** The most requests started and not yet finished at one time. */
+  inFlightPeak: number;
+}
+
 /**
  * Offers `count` requests at `perSecond` and follows each to its end. Starts and reads are retried while the
  * Temporal service is away: the idempotency key makes a repeated start return the same run.
  */
 export async function driveRequests(generations: GenerationClient, documents: string[], count: number,
-  perSecond: number, deadlineMs: number): Promise<Outcome[]> {
+  perSecond: number, deadlineMs: number): Promise<DriveResult> {
   const stamp = Date.now().toString(36);
   const pending: Array<Promise<Outcome>> = [];
   const started = Date.now();
+  const load = { inFlight: 0, peak: 0 };
 
   for (let index = 0; index < count; index += 1) {
     const request = { tenant: 'chaos', templateId: 'release-digest', idempotencyKey: `${stamp}-${index}`,
       input: { document: documents[index % documents.length] ?? '', product: `chaos-${index}` },
       review: { policy: 'never' as const } };
-    pending.push(follow(generations, request, started + deadlineMs));
+    load.inFlight += 1;
+    load.peak = Math.max(load.peak, load.inFlight);
+    pending.push(follow(generations, request, started + deadlineMs).finally(() => {
+      load.inFlight -= 1;
+    }));
     await sleep(Math.max(0, started + ((index + 1) * 1000) / perSecond - Date.now()));
   }
 
-  return Promise.all(pending);
+  return { outcomes: await Promise.all(pending), inFlightPeak: load.peak };
 }
 
 async function follow(generations: GenerationClient, request: Record<string, unknown>, deadline: number):

@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningSimulator } from '../../simulator/server';
 import { waitForExit } from '../../test/helpers/worker-process';
-import { driveRequests, type Outcome } from './drive';
+import { driveRequests, type DriveResult } from './drive';
 import { type ChaosStack, startChaosStack } from './harness';
 
 export interface ScenarioSize {
   requests: number;
   perSecond: number;
+  /** worker-sigkill: how long each model call streams, so that many are in flight when a worker dies. */
+  callMs?: number;
 }
 
 /** One scenario's figures; the field names are the reliability report's public contract. */
@@ -17,6 +19,8 @@ export interface ScenarioReport {
   lost: number;
   failures: Record<string, number>;
   faults_injected: number;
+  /** The most requests in flight at one time. */
+  in_flight_peak: number;
   provider_calls: number;
   provider_calls_per_request: number;
   duration_s: number;
@@ -25,9 +29,9 @@ export interface ScenarioReport {
 type FaultPlan = (stack: ChaosStack, size: ScenarioSize, stop: AbortSignal) => Promise<number>;
 
 /** Kills a random worker with SIGKILL at random moments (every 2 to 6 s) and starts a replacement at once. */
-const killWorkers: FaultPlan = async (stack, _size, stop) => {
-  // Slow answers keep calls in flight, so the kills land in the middle of them.
-  stack.simulator.faults.set([{ kind: 'slow', delayMs: 700 }]);
+const killWorkers: FaultPlan = async (stack, size, stop) => {
+  // Long streamed answers keep calls in flight, so the kills land in the middle of them.
+  stack.simulator.faults.set([{ kind: 'slow', delayMs: size.callMs ?? 700 }]);
   let kills = 0;
   while (!stop.aborted) {
     await sleep(2_000 + Math.random() * 4_000);
@@ -90,17 +94,17 @@ export async function runScenario(name: string, size: ScenarioSize, documents: s
   try {
     const faults = plan(stack, size, stop.signal);
     const deadlineMs = (size.requests / size.perSecond) * 1000 + 180_000;
-    const outcomes = await driveRequests(stack.generations, documents, size.requests, size.perSecond, deadlineMs);
+    const driven = await driveRequests(stack.generations, documents, size.requests, size.perSecond, deadlineMs);
     stop.abort();
-    return summarize(name, outcomes, await faults, stack.simulator, started);
+    return summarize(name, driven, await faults, stack.simulator, started);
   } finally {
     stop.abort();
     await stack.stop();
   }
 }
 
-function summarize(scenario: string, outcomes: Outcome[], faults: number, simulator: RunningSimulator,
-  started: number): ScenarioReport {
+function summarize(scenario: string, { outcomes, inFlightPeak }: DriveResult, faults: number,
+  simulator: RunningSimulator, started: number): ScenarioReport {
   const completed = outcomes.filter((outcome) => outcome.result?.status === 'completed').length;
   const failures: Record<string, number> = {};
   for (const outcome of outcomes) {
@@ -118,6 +122,7 @@ function summarize(scenario: string, outcomes: Outcome[], faults: number, simula
     lost: outcomes.length - completed,
     failures,
     faults_injected: faults,
+    in_flight_peak: inFlightPeak,
     provider_calls: calls,
     provider_calls_per_request: Math.round((calls / Math.max(1, outcomes.length)) * 100) / 100,
     duration_s: Math.round((Date.now() - started) / 100) / 10,
