@@ -16,7 +16,8 @@ describe('provider failures', () => {
         down: { baseUrl: `http://127.0.0.1:${closedPort}/v1`, models: ['gone'] },
       },
       quotas: { models: { 'simulator/sim-narrow': { contextWindow: 1_000 } } },
-      circuit: { failureThreshold: 3, coolDown: '3 seconds' },
+      // The cool-down leaves room for the next run to start on a busy machine while the circuit is still open.
+      circuit: { failureThreshold: 3, coolDown: '8 seconds' },
     }));
     document = findReleaseNotes().text;
   });
@@ -150,7 +151,7 @@ describe('provider failures', () => {
     const skipped = await env.generations.result((await start(flaky)).workflowId);
     const callsWhileOpen = (env.simulator.stats().byModel['sim-flaky'] ?? 0) - callsWhenOpened;
     env.simulator.faults.clear();
-    await new Promise((done) => setTimeout(done, 3_500));
+    await new Promise((done) => setTimeout(done, 8_500));
     const probed = await env.generations.result((await start(flaky)).workflowId);
 
     expect(skipped.attempts[0]).toMatchObject({ model: 'sim-flaky', errorCode: 'CIRCUIT_OPEN' });

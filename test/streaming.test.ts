@@ -1,3 +1,4 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import { findReleaseNotes, startTestEnvironment, type TestEnvironment } from './helpers/environment';
 
 /** Calls to one model in the simulator since `before`. */
@@ -97,6 +98,30 @@ describe('streamed model calls', () => {
     expect(result.answeredBy.model).toBe('sim-large');
     expect(callsSince(env, 'sim-large', before)).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(8_000);
+  });
+
+  test('a streamed call shows the characters received so far in its heartbeat details', async () => {
+    // Heartbeats reach the server at most every 0.8 x the 3 s heartbeat timeout, so 10 s shows several.
+    env.simulator.faults.set([{ kind: 'slow', model: 'sim-large', times: 1, delayMs: 10_000 }]);
+    const { workflowId } = await env.generations.start({ tenant: 'streams', templateId: 'release-digest',
+      input: { document } });
+    const handle = env.client.workflow.getHandle(workflowId);
+
+    const seen: number[] = [];
+    for (let poll = 0; poll < 40 && seen.length < 2; poll += 1) {
+      await new Promise((done) => setTimeout(done, 500));
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      const details = pending[0]?.heartbeatDetails?.payloads?.[0];
+      const progress = details ? defaultPayloadConverter.fromPayload<{ receivedChars: number }>(details) : undefined;
+      if (progress && progress.receivedChars > (seen.at(-1) ?? 0)) {
+        seen.push(progress.receivedChars);
+      }
+    }
+    const result = await env.generations.result(workflowId);
+
+    expect(result.status).toBe('completed');
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBeGreaterThan(seen[0] ?? 0);
   });
 
   test('a provider configured without streaming gets whole answers on the same code path', async () => {
