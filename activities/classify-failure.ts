@@ -83,8 +83,17 @@ function failure(
   });
 }
 
-/** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date); undefined when absent or unreadable. */
+/**
+ * Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date). Undefined when absent, unreadable, zero or
+ * past (a skewed clock): the retry policy's own backoff applies then, since Temporal takes a next-retry delay of
+ * zero as no retry at all.
+ */
 export function retryAfterFrom(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const wait = namedWait(headers, now);
+  return wait !== undefined && wait > 0 ? wait : undefined;
+}
+
+function namedWait(headers: Headers | undefined, now: number): number | undefined {
   const milliseconds = Number(headers?.get('retry-after-ms'));
   if (Number.isFinite(milliseconds) && milliseconds > 0) {
     return milliseconds;
@@ -116,7 +125,7 @@ export function quotaResetFrom(headers: Headers | undefined): number | undefined
     .map((kind) => goDurationMs(headers?.get(`x-ratelimit-reset-${kind}`) ?? ''))
     .filter((wait): wait is number => wait !== undefined);
 
-  return waits.length > 0 ? Math.max(...waits) : undefined;
+  return waits.length > 0 && Math.max(...waits) > 0 ? Math.max(...waits) : undefined;
 }
 
 const unitMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };

@@ -1,8 +1,8 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { resolveTier } from '../common/tiers';
-import { countPromptTokens } from '../common/tokens';
+import { countPromptTokens, countTokens } from '../common/tokens';
 import type { ModelAnswer, ModelCallInput } from '../workflows/contract';
 import { classifyProviderError } from './classify-failure';
 import type { ProviderClient } from './providers';
@@ -54,7 +54,9 @@ export async function callModelOnce(deps: ModelCallDeps, input: ModelCallInput):
   // progress in the Temporal UI (pending activity, last heartbeat).
   const context = Context.current();
   const progress: CallProgress = { receivedChars: 0 };
-  const heartbeat = setInterval(() => context.heartbeat(progress), heartbeatEveryMs);
+  // Three heartbeats per heartbeat timeout at least, so a short configured timeout is never missed.
+  const everyMs = Math.max(100, Math.min(heartbeatEveryMs, (context.info.heartbeatTimeoutMs ?? Infinity) / 3));
+  const heartbeat = setInterval(() => context.heartbeat(progress), everyMs);
   try {
     return await callWithinQuota(deps, input, context, progress);
   } finally {
@@ -117,7 +119,8 @@ async function callWithinQuota(deps: ModelCallDeps, input: ModelCallInput, conte
     tokens: promptTokens + input.maxOutputTokens,
     estimatedCostMicroUsd: Math.round(promptTokens * inputPrice + input.maxOutputTokens * outputPrice),
     leaseMs: info.startToCloseTimeoutMs,
-    queuedAtMs: input.queuedAtMs,
+    // A retry waits from its own scheduling, not from the first attempt's: earlier attempts are not queue time.
+    queuedAtMs: info.attempt > 1 ? info.currentAttemptScheduledTimestampMs : input.queuedAtMs,
     maxWaitMs: input.maxWaitMs,
   });
 
@@ -141,10 +144,19 @@ async function callWithinQuota(deps: ModelCallDeps, input: ModelCallInput, conte
       where: bucket,
     });
   } catch (err) {
+    if (context.cancellationSignal.aborted) {
+      // Our side ended the call (the request's deadline, a cancelled run, a worker shutting down): the provider
+      // did nothing wrong, so the circuit is left alone.
+      await deps.quotas.release(reservationId, Date.now());
+      throw cancellationOf(context);
+    }
     const failure = err instanceof ApplicationFailure ? err : classifyProviderError(err, providerName, model);
-    await settleFailedCall(deps, reservationId, progress.receivedChars > 0
-      ? { tokens: promptTokens + Math.ceil(progress.receivedChars / 4), inputPrice, outputPrice, promptTokens }
-      : undefined);
+    // The text that arrived is not kept, so its tokens are estimated at about four characters each.
+    const partialOutputTokens = Math.ceil(progress.receivedChars / 4);
+    await settleFailedCall(deps, reservationId, partialOutputTokens === 0 ? undefined : {
+      tokens: promptTokens + partialOutputTokens,
+      costMicroUsd: Math.round(promptTokens * inputPrice + partialOutputTokens * outputPrice),
+    });
     log.warn({ err, code: failure.type, nonRetryable: failure.nonRetryable, receivedChars: progress.receivedChars },
       'model call failed');
     if (countsAgainstCircuit.has(failure.type ?? '')) {
@@ -154,8 +166,10 @@ async function callWithinQuota(deps: ModelCallDeps, input: ModelCallInput, conte
     throw beyondDeadline(failure, input.deadlineAtMs, bucket) ?? failure;
   }
 
+  // Some providers ignore include_usage on streams; the answer's tokens are then counted here, so quotas and
+  // budgets still see them.
   const usage = { inputTokens: answer.usage?.prompt_tokens ?? promptTokens,
-    outputTokens: answer.usage?.completion_tokens ?? 0 };
+    outputTokens: answer.usage?.completion_tokens ?? countTokens(answer.text) };
   const costMicroUsd = Math.round(usage.inputTokens * inputPrice + usage.outputTokens * outputPrice);
   await deps.circuit.recordSuccess(bucket, reservationId, Date.now());
   await deps.quotas.settle(reservationId, { tokens: usage.inputTokens + usage.outputTokens, costMicroUsd },
@@ -185,6 +199,12 @@ async function callWithinQuota(deps: ModelCallDeps, input: ModelCallInput, conte
   };
 }
 
+function cancellationOf(context: Context): CancelledFailure {
+  const reason: unknown = context.cancellationSignal.reason;
+  // The SDK aborts with a CancelledFailure that names the reason; throwing it reports the call as cancelled.
+  return reason instanceof CancelledFailure ? reason : new CancelledFailure('CANCELLED');
+}
+
 /** Failures that say the provider model is unwell, as opposed to the request being wrong. */
 const countsAgainstCircuit = new Set(['PROVIDER_UNAVAILABLE', 'STREAM_STALLED', 'STREAM_INTERRUPTED']);
 
@@ -192,17 +212,13 @@ const countsAgainstCircuit = new Set(['PROVIDER_UNAVAILABLE', 'STREAM_STALLED', 
  * A failed call frees its reservation; a stream that broke part way still cost the tokens it produced, so
  * those are settled instead of forgotten.
  */
-async function settleFailedCall(deps: ModelCallDeps, reservationId: string, partial?: { tokens: number;
-  promptTokens: number; inputPrice: number; outputPrice: number; }): Promise<void> {
-  if (!partial) {
+async function settleFailedCall(deps: ModelCallDeps, reservationId: string,
+  partial?: { tokens: number; costMicroUsd: number }): Promise<void> {
+  if (partial) {
+    await deps.quotas.settle(reservationId, partial, Date.now());
+  } else {
     await deps.quotas.release(reservationId, Date.now());
-    return;
   }
-
-  const outputTokens = partial.tokens - partial.promptTokens;
-  await deps.quotas.settle(reservationId, { tokens: partial.tokens,
-    costMicroUsd: Math.round(partial.promptTokens * partial.inputPrice + outputTokens * partial.outputPrice) },
-  Date.now());
 }
 
 /**

@@ -12,8 +12,12 @@ export const payloadThresholdBytes = 64 * 1024;
 /** Kept longer than a run can live (review deadlines are at most 90 days, retention is shorter). */
 const payloadTtlMs = 100 * 24 * 3600 * 1000;
 
+/** Only content-addressed payload keys: a reference in caller input can never point at other stored data. */
+const payloadKey = /^payload:[0-9a-f]{64}$/;
+
 export function isPayloadRef(value: unknown): value is PayloadRef {
-  return typeof value === 'object' && value !== null && typeof (value as PayloadRef).$payloadRef === 'string';
+  return typeof value === 'object' && value !== null && typeof (value as PayloadRef).$payloadRef === 'string' &&
+    payloadKey.test((value as PayloadRef).$payloadRef);
 }
 
 /** Content-addressed, so the same document stored twice is kept once and refs compare equal. */

@@ -45,10 +45,7 @@ async function streamAnswer(client: OpenAI, body: ChatCompletionCreateParamsNonS
   options.signal.addEventListener('abort', forwardCancel, { once: true });
 
   let stalled = false;
-  const idle = setTimeout(() => {
-    stalled = true;
-    controller.abort();
-  }, options.idleTimeoutMs);
+  let idle: NodeJS.Timeout | undefined;
 
   const answer: ProviderAnswer = { text: '', finishReason: '' };
   let begun = false;
@@ -58,8 +55,11 @@ async function streamAnswer(client: OpenAI, body: ChatCompletionCreateParamsNonS
       { ...body, stream: true, stream_options: { include_usage: true } },
       { signal: controller.signal },
     );
-    idle.refresh();
     begun = true;
+    idle = setTimeout(() => {
+      stalled = true;
+      controller.abort();
+    }, options.idleTimeoutMs);
 
     for await (const chunk of stream) {
       idle.refresh();

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { fieldOf } from '../common/zod-issues';
 import type { CacheStore } from './cache/types';
 import { isPayloadRef, loadText, resolveFields, resolveValue, valueOrRef } from './payloads';
@@ -33,7 +34,16 @@ async function validate(payloads: CacheStore, input: ValidationInput): Promise<V
       return { valid: false, output: null, issues: [`(output): not JSON: ${(err as Error).message}`], flags: [] };
     }
   } else {
-    value = await resolveValue(payloads, input.output.value);
+    try {
+      value = await resolveValue(payloads, input.output.value);
+    } catch (err) {
+      // An edit whose stored copy is gone (or was never in this store) is an invalid edit, not a crash.
+      if (err instanceof ApplicationFailure && err.type === 'PAYLOAD_MISSING') {
+        return { valid: false, output: null, flags: [],
+          issues: ['(output): the stored edit is not in the shared store; send it again'] };
+      }
+      throw err;
+    }
   }
 
   const parsed = template.output.safeParse(value);

@@ -176,6 +176,10 @@ export class GenerationClient {
           view.stateSource = 'search-attributes';
           return stateFromSearchAttributes(description.typedSearchAttributes, err, queryDeadline);
         });
+      if (view.state?.validation && this.payloads) {
+        // A reviewer reads the output under review from here, so a large one is resolved like a result's.
+        view.state.validation.output = await resolveValue(this.payloads, view.state.validation.output);
+      }
     } else if (description.status.name === 'COMPLETED') {
       view.result = await this.resolveOutputs((await handle.result()) as GenerationResult);
     } else {
@@ -314,6 +318,18 @@ function toWorkflowRequest(request: StartGenerationRequest, templateVersion: num
 /** gRPC's status code for a call that ran past its deadline. */
 const grpcDeadlineExceeded = 4;
 const grpcCancelled = 1;
+const grpcFailedPrecondition = 9;
+
+function hasGrpcCode(err: unknown, code: number): boolean {
+  for (let current = err as { code?: number; cause?: unknown } | undefined; current;
+    current = current.cause as typeof current) {
+    if (current.code === code) {
+      return true;
+    }
+  }
+
+  return false;
+}
 
 function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
@@ -339,9 +355,15 @@ function isDeadlineExceeded(err: unknown, deadlineMs: number): boolean {
   return false;
 }
 
+/**
+ * The state as visibility holds it, for when the run cannot answer its query: no worker in time, or a workflow
+ * task that keeps failing (the query then fails with FAILED_PRECONDITION). A run that is gone is still an error.
+ */
 function stateFromSearchAttributes(attributes: TypedSearchAttributes, cause: unknown, deadlineMs: number):
   GenerationState {
-  if (!isDeadlineExceeded(cause, deadlineMs) && !(cause instanceof QueryNotRegisteredError)) {
+  const unanswerable = isDeadlineExceeded(cause, deadlineMs) || cause instanceof QueryNotRegisteredError ||
+    hasGrpcCode(cause, grpcFailedPrecondition);
+  if (!unanswerable) {
     throw cause;
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { boundedDuration, durationSchema } from './duration';
+import { boundedDuration, durationSchema, timerDurationSchema } from './duration';
 import { requestDeadline } from './request-schema';
 import { listTemplates } from '../prompts/library';
 import { ProductError } from './errors';
@@ -19,7 +19,7 @@ const providerSchema = z.strictObject({
    * How long the provider may take to begin its response: the whole answer when not streamed, the first bytes
    * when streamed (the stream is then watched by modelCall.streamIdleTimeout, so long generations are not cut).
    */
-  timeout: duration.default('2 minutes'),
+  timeout: timerDurationSchema.default('2 minutes'),
   /** Streamed calls show progress and let a stalled answer be noticed; turn off for providers without SSE. */
   stream: z.boolean().default(true),
 });
@@ -33,7 +33,7 @@ const modelCallSchema = z.strictObject({
   heartbeatTimeout: duration.default('10 seconds'),
   /** One attempt at most: long enough for a long streamed generation, whose stalls are caught sooner. */
   startToCloseTimeout: duration.default('10 minutes'),
-  streamIdleTimeout: duration.default('30 seconds'),
+  streamIdleTimeout: timerDurationSchema.default('30 seconds'),
   /** The default time a run has for its model answer; a request may set its own `deadline`. */
   deadline: requestDeadline.default('30 minutes'),
 });

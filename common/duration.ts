@@ -5,6 +5,9 @@ import { z } from 'zod';
 /** A duration written as words ("10 seconds"), the form Temporal's options take. */
 export const durationSchema = boundedDuration(366 * 24 * 3600 * 1000);
 
+/** A duration that ends up in a Node timer, which fires at once for anything above 2^31 - 1 ms (24.8 days). */
+export const timerDurationSchema = boundedDuration(2 ** 31 - 1);
+
 /**
  * A duration with a unit, more than zero and at most `maxMs`. A bare number would be read as milliseconds,
  * which no one writing "1" for a deadline means, so a unit is required.

@@ -34,6 +34,8 @@ export const errorCatalogue = {
   REQUEST_DEADLINE_EXCEEDED: { status: 504, message: 'No model answered within the {field}: {reason}' },
   STREAM_STALLED: { status: 504, message: 'The answer of {field} stopped arriving: {reason}' },
   STREAM_INTERRUPTED: { status: 502, message: 'The answer of {field} ended before it was complete: {reason}' },
+  CALL_TIMED_OUT: { status: 504, message: 'A call to {field} ran past modelCall.startToCloseTimeout: {reason}' },
+  WORKER_LOST: { status: 503, message: 'The worker calling {field} stopped heartbeating: {reason}' },
   CIRCUIT_OPEN: { status: 503, message: 'Provider model {field} is skipped while its circuit is open' },
   PAYLOAD_MISSING: { status: 500, message: 'A stored input is missing from the shared store: {reason}' },
   ALL_PROVIDERS_FAILED: { status: 502, message: 'Every provider in the chain failed: {reason}' },

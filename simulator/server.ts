@@ -3,6 +3,7 @@
  * request, and fails on command. Used by tests, benchmarks and local runs instead of a paid provider.
  */
 
+import { setMaxListeners } from 'node:events';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAdminRoutes, registerModelRoutes } from './admin-routes';
@@ -52,6 +53,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const faults = new FaultController();
   const stats = new StatsRecorder();
   const lifetime = new AbortController();
+  // Every slow or stalled answer in flight listens for the close, and hundreds may be in flight at once.
+  setMaxListeners(0, lifetime.signal);
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('x-simulator', 'true');

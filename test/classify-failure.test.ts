@@ -35,6 +35,15 @@ describe('the wait a provider names', () => {
     expect(retryAfterFrom(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
   });
 
+  test('a wait of zero or one already past leaves the retry policy\'s backoff in charge', () => {
+    const now = Date.parse('2026-12-04T10:00:00Z');
+
+    expect(retryAfterFrom(new Headers({ 'retry-after': '0' }), now)).toBeUndefined();
+    expect(retryAfterFrom(new Headers({ 'retry-after-ms': '0' }), now)).toBeUndefined();
+    expect(retryAfterFrom(new Headers({ 'retry-after': 'Thu, 01 Jan 2015 00:00:00 GMT' }), now)).toBeUndefined();
+    expect(quotaResetFrom(new Headers({ 'x-ratelimit-reset-requests': '0s' }))).toBeUndefined();
+  });
+
   test.each([['20ms', 20], ['1.5s', 1500], ['6m0s', 360_000], ['1h2m3s', 3_723_000]])(
     'the reset duration %s is %d ms', (text, ms) => {
       expect(goDurationMs(text)).toBe(ms);

@@ -38,6 +38,16 @@ describe('configuration', () => {
     expect(error?.field).toBe('modelCall.heartbeatTimeout');
   });
 
+  test('a wait that a Node timer cannot hold is refused, not turned into an instant timeout', () => {
+    const idle = configError({ modelCall: { streamIdleTimeout: '30 days' } });
+    const timeout = configError({ providers: { simulator: { baseUrl: 'http://127.0.0.1:1/v1', models: ['m'],
+      timeout: '30 days' } }, chains: { default: [{ provider: 'simulator', model: 'm' }] } });
+
+    expect(idle?.field).toBe('modelCall.streamIdleTimeout');
+    expect(timeout?.field).toBe('providers.simulator.timeout');
+    expect(parseConfig({ modelCall: { streamIdleTimeout: '24 days' } }).modelCall.streamIdleTimeout).toBe('24 days');
+  });
+
   test('an unknown key is refused rather than ignored', () => {
     const error = configError({ taskQeue: 'typo' });
 

@@ -1,4 +1,5 @@
 import { isPayloadRef } from '../activities/payloads';
+import { ProductError } from '../common/errors';
 import type { ReleaseDigest } from '../prompts/release-digest/v1/template';
 import { findReleaseNotes, startTestEnvironment, type TestEnvironment } from './helpers/environment';
 import { historyText } from './helpers/history-text';
@@ -57,5 +58,37 @@ describe('outputs by reference', () => {
     expect(result.status).toBe('approved');
     expect(result.output).toEqual(edited);
     expect(history).not.toContain(marker);
+  });
+
+  test('the output under review is shown whole while the run waits for a person', async () => {
+    const { workflowId } = await env.generations.start({ tenant: 'outputs', templateId: 'release-digest',
+      input: { document, product: 'pending-review' }, review: { policy: 'always' } });
+    await waitForPendingReview(env, workflowId);
+
+    const view = await env.generations.get(workflowId);
+    await env.generations.decide(workflowId, { decision: 'reject', reviewer: 'ana' });
+
+    expect((view.state?.validation?.output as ReleaseDigest).highlights.length).toBeGreaterThan(0);
+  });
+
+  test('an edit that points at stored data by a made-up reference is refused as an invalid edit', async () => {
+    const { workflowId } = await env.generations.start({ tenant: 'outputs', templateId: 'release-digest',
+      input: { document, product: 'forged-reference' }, review: { policy: 'always' } });
+    await waitForPendingReview(env, workflowId);
+
+    const forged = [
+      { $payloadRef: `payload:${'0'.repeat(64)}`, bytes: 5, format: 'json' },
+      { $payloadRef: 'circuit:simulator/sim-large:failures', bytes: 5, format: 'json' },
+    ];
+    const failures: unknown[] = [];
+    for (const output of forged) {
+      failures.push(await env.generations.decide(workflowId, { decision: 'edit', reviewer: 'eve', output })
+        .catch((err: unknown) => err));
+    }
+    await env.generations.decide(workflowId, { decision: 'reject', reviewer: 'ana' });
+
+    expect(failures.map((failure) => (failure as ProductError).code))
+      .toEqual(['REVIEW_EDIT_INVALID', 'REVIEW_EDIT_INVALID']);
+    expect((failures[0] as ProductError).field).toBe('output');
   });
 });

@@ -6,7 +6,8 @@ describe('the request deadline', () => {
   let document: string;
 
   beforeAll(async () => {
-    env = await startTestEnvironment();
+    // One failure opens a circuit here, so a call wrongly counted as a provider failure shows at once.
+    env = await startTestEnvironment(() => ({ circuit: { failureThreshold: 1 } }));
     document = findReleaseNotes().text;
   });
 
@@ -49,6 +50,16 @@ describe('the request deadline', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
   });
 
+  test('a 429 whose Retry-After is zero is retried after the policy\'s own backoff', async () => {
+    env.simulator.faults.set([{ kind: 'rate_limit', model: 'sim-large', times: 1, retryAfterSeconds: 0 }]);
+    const before = calls('sim-large');
+
+    const result = await env.generations.result((await start('1 minute')).workflowId);
+
+    expect(result.answeredBy.model).toBe('sim-large');
+    expect(calls('sim-large') - before).toBe(2);
+  });
+
   test('a Retry-After that ends past the deadline is not waited for: the next model answers at once', async () => {
     env.simulator.faults.set([{ kind: 'rate_limit', model: 'sim-large', retryAfterSeconds: 600 }]);
     const before = calls('sim-large');
@@ -73,6 +84,20 @@ describe('the request deadline', () => {
     expect(failure).toBeInstanceOf(ProductError);
     expect((failure as ProductError).code).toBe('REQUEST_DEADLINE_EXCEEDED');
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  test('a call cut short by the run\'s own deadline does not count against the model\'s circuit', async () => {
+    env.simulator.faults.set([{ kind: 'slow', model: 'sim-large', times: 1, delayMs: 12_000 }]);
+
+    const failure = await env.generations.result((await start('3 seconds')).workflowId)
+      .catch((err: unknown) => err);
+    // The worker learns of the timeout from its next heartbeats and aborts the stream: that is when a wrongly
+    // classified failure would be counted.
+    await new Promise((done) => setTimeout(done, 5_000));
+    const next = await env.generations.result((await start('1 minute')).workflowId);
+
+    expect((failure as ProductError).code).toBe('REQUEST_DEADLINE_EXCEEDED');
+    expect(next.attempts).toEqual([expect.objectContaining({ model: 'sim-large', outcome: 'answered' })]);
   });
 
   test('a deadline without a unit is refused before anything starts', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../common/config';
@@ -17,7 +18,7 @@ export async function applyQueueRateLimits(connection: NativeConnection, namespa
       const taskQueue = modelQueueName(config.taskQueue, name, model);
       const requestsPerSecond = quota?.requestsPerMinute ? quota.requestsPerMinute / 60 : undefined;
 
-      await connection.workflowService.updateTaskQueueConfig({
+      const update = () => connection.workflowService.updateTaskQueueConfig({
         namespace,
         identity: `genai-flow-worker@${process.pid}`,
         taskQueue,
@@ -28,7 +29,32 @@ export async function applyQueueRateLimits(connection: NativeConnection, namespa
           reason: 'requestsPerMinute quota from the product config',
         },
       });
-      logger.info({ taskQueue, requestsPerSecond: requestsPerSecond ?? 'unlimited' }, 'model queue rate limit set');
+      try {
+        await withRetries(update);
+        logger.info({ taskQueue, requestsPerSecond: requestsPerSecond ?? 'unlimited' }, 'model queue rate limit set');
+      } catch (err) {
+        // The quota store enforces requestsPerMinute on every call as well, so a worker that could not set the
+        // queue's limit still serves within the quota; it must not stay down for it.
+        logger.error({ err, taskQueue }, 'model queue rate limit not set; the quota store alone enforces it');
+      }
+    }
+  }
+}
+
+/**
+ * Workers that start together update the same queue config at once, and the server refuses all but one
+ * ("Expected exactly one row to be updated"); a few retries with jitter let each one through.
+ */
+async function withRetries(action: () => Promise<unknown>, attempts = 6): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await action();
+      return;
+    } catch (err) {
+      if (attempt >= attempts) {
+        throw err;
+      }
+      await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
     }
   }
 }

@@ -83,7 +83,7 @@ export async function generationWorkflow(request: GenerationRequest): Promise<Ge
           throw ApplicationFailure.nonRetryable('No review is pending', 'REVIEW_NOT_PENDING');
         }
         if (decision?.decision === 'approve' && state.validation?.valid === false) {
-          throw ApplicationFailure.nonRetryable('decision: the output is invalid; edit it or reject it',
+          throw ApplicationFailure.nonRetryable('the output is invalid; edit it or reject it',
             'REVIEW_DECISION_INVALID', { field: 'decision' });
         }
         const parsed = reviewDecisionSchema.safeParse(decision);
@@ -242,7 +242,8 @@ async function validateEdit(plan: GenerationPlan, output: unknown): Promise<Vali
   });
   if (!report.valid) {
     // Failing the update (not the workflow) tells the reviewer why and keeps the review open.
-    const field = `output.${report.issues[0]?.split(':')[0] ?? ''}`.replace(/\.$/, '');
+    const path = report.issues[0]?.split(':')[0] ?? '';
+    const field = path === '' || path === '(output)' ? 'output' : `output.${path}`;
     throw ApplicationFailure.nonRetryable(`Edited output is invalid: ${report.issues.join('; ')}`,
       'REVIEW_EDIT_INVALID', { field, issues: report.issues });
   }

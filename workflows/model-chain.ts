@@ -58,16 +58,14 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
     : workflowInfo().startTime.getTime() + msToNumber(plan.deadline);
 
   for (const [index, target] of plan.chain.entries()) {
-    if (Date.now() >= deadlineAtMs) {
-      failAtDeadline(plan, state, enterStage);
-    }
+    failIfPast(deadlineAtMs, plan, state, enterStage);
 
     upsertSearchAttributes([
       { key: providerKey, value: target.provider },
       { key: modelKey, value: target.model },
     ]);
 
-    const cached = await checkCache(plan, target).catch((err: unknown): CacheCheck => {
+    const cached = await checkCache(plan, target, deadlineAtMs).catch((err: unknown): CacheCheck => {
       // The cache only saves money; when its store is unreachable the call goes to the provider.
       if (!(err instanceof ActivityFailure)) {
         throw err;
@@ -81,6 +79,12 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
       return { answer: cached.answer, cache: 'hit', ownsKey: false };
     }
 
+    // Waiting for an identical run's answer may have used up the rest of the time.
+    if (deadlineAtMs - Date.now() < shortestCallMs) {
+      await releaseClaim(cached);
+      failAtDeadline(plan, state, enterStage);
+    }
+
     try {
       const answer = await callOnQueue(plan, target, plan.modelQueues[index] ?? '', deadlineAtMs);
       state.attempts.push({ ...target, outcome: 'answered' });
@@ -90,9 +94,7 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
       if (!(err instanceof ActivityFailure)) {
         throw err;
       }
-      if (cached.owner && cached.key) {
-        await cacheActivities.releaseCacheClaim(cached.key, workflowInfo().workflowId).catch(() => undefined);
-      }
+      await releaseClaim(cached);
 
       const attempt = describeFailure(target, err);
       state.attempts.push(attempt);
@@ -120,6 +122,23 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
   throw ApplicationFailure.nonRetryable(`Every provider in the chain failed: ${reasons}`, 'ALL_PROVIDERS_FAILED', {
     attempts: state.attempts,
   });
+}
+
+/** Identical runs wait for a key's owner; one that will not call gives the key up so they stop waiting. */
+async function releaseClaim(cached: CacheCheck): Promise<void> {
+  if (cached.owner && cached.key) {
+    await cacheActivities.releaseCacheClaim(cached.key, workflowInfo().workflowId).catch(() => undefined);
+  }
+}
+
+/** Less than this left is no time for a call: the run ends at its deadline instead of scheduling one. */
+const shortestCallMs = 1_000;
+
+function failIfPast(deadlineAtMs: number, plan: GenerationPlan, state: GenerationState,
+  enterStage: (state: GenerationState, stage: Stage) => void): void {
+  if (deadlineAtMs - Date.now() < shortestCallMs) {
+    failAtDeadline(plan, state, enterStage);
+  }
 }
 
 function failAtDeadline(plan: GenerationPlan, state: GenerationState,
@@ -160,7 +179,7 @@ interface CacheCheck {
   owner: boolean;
 }
 
-async function checkCache(plan: GenerationPlan, target: ModelTarget): Promise<CacheCheck> {
+async function checkCache(plan: GenerationPlan, target: ModelTarget, deadlineAtMs: number): Promise<CacheCheck> {
   if (!plan.cache.enabled) {
     return { outcome: 'off', owner: false };
   }
@@ -179,8 +198,10 @@ async function checkCache(plan: GenerationPlan, target: ModelTarget): Promise<Ca
     return { outcome: 'bypass', key, owner: false };
   }
 
+  // An identical run's answer is waited for only as long as this run's deadline allows.
+  const waitMs = Math.max(0, Math.min(plan.cache.inFlightWaitMs, deadlineAtMs - Date.now() - shortestCallMs));
   const lookup = await cacheActivities.lookupCache({ plan: lookupPlan, target, owner: workflowInfo().workflowId,
-    waitMs: plan.cache.inFlightWaitMs });
+    waitMs });
   return { answer: lookup.hit, outcome: 'miss', key: lookup.key, owner: lookup.owner };
 }
 
@@ -236,6 +257,10 @@ function describeFailure(target: ModelTarget, err: ActivityFailure): ModelAttemp
     errorCode = 'QUOTA_WAIT_EXCEEDED';
   } else if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_CLOSE') {
     errorCode = 'REQUEST_DEADLINE_EXCEEDED';
+  } else if (cause instanceof TimeoutFailure && cause.timeoutType === 'HEARTBEAT') {
+    errorCode = 'WORKER_LOST';
+  } else if (cause instanceof TimeoutFailure) {
+    errorCode = 'CALL_TIMED_OUT';
   } else {
     errorCode = cause?.name ?? 'UNKNOWN';
   }

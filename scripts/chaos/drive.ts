@@ -47,7 +47,8 @@ async function follow(generations: GenerationClient, request: Record<string, unk
   while (Date.now() < deadline) {
     try {
       workflowId ??= (await generations.start(request)).workflowId;
-      return { workflowId, result: await generations.result(workflowId) };
+      const result = await beforeDeadline(generations.result(workflowId), deadline);
+      return result ? { workflowId, result } : { workflowId, code: 'NOT_FINISHED_BY_DEADLINE' };
     } catch (err) {
       if (err instanceof ProductError && err.code !== 'INTERNAL' && err.code !== 'TEMPORAL_UNAVAILABLE') {
         return { workflowId, code: err.code };
@@ -57,4 +58,15 @@ async function follow(generations: GenerationClient, request: Record<string, unk
   }
 
   return { workflowId, code: 'NOT_FINISHED_BY_DEADLINE' };
+}
+
+/** The result, or undefined when the deadline comes first: a run whose workers are all gone never answers. */
+async function beforeDeadline<T>(pending: Promise<T>, deadline: number): Promise<T | undefined> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([pending, sleep(Math.max(0, deadline - Date.now()), undefined,
+      { signal: timer.signal })]);
+  } finally {
+    timer.abort();
+  }
 }

@@ -36,6 +36,10 @@ const killWorkers: FaultPlan = async (stack, size, stop) => {
   while (!stop.aborted) {
     await sleep(2_000 + Math.random() * 4_000);
     const alive = stack.workers.filter((child) => child.exitCode === null && child.signalCode === null);
+    // A worker that exited on its own (it is reported in its log) is replaced too, so the fleet keeps its size.
+    for (let missing = 3 - alive.length; missing > 0 && !stop.aborted; missing -= 1) {
+      alive.push(stack.spawnWorker());
+    }
     const victim = alive[Math.floor(Math.random() * alive.length)];
     if (!victim || stop.aborted) {
       continue;
