@@ -75,7 +75,8 @@ export interface GenerationView {
   /** `search-attributes` when no worker answered the state query and the state was read from visibility. */
   stateSource?: 'query' | 'search-attributes';
   result?: GenerationResult;
-  failure?: { code: string; message: string };
+  /** `field` names what the failure is about (a chain entry, the deadline, the tenant) when it says so. */
+  failure?: { code: string; message: string; field?: string };
   url?: string;
 }
 
@@ -414,14 +415,16 @@ function asProductError(err: unknown, workflowId: string): unknown {
   return new ProductError('INTERNAL', { reason: cause?.message ?? err.message }, { cause: err });
 }
 
-async function failureOf(wait: () => Promise<unknown>): Promise<{ code: string; message: string }> {
+async function failureOf(wait: () => Promise<unknown>): Promise<NonNullable<GenerationView['failure']>> {
   try {
     await wait();
     return { code: 'INTERNAL', message: 'run closed without a failure' };
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
     if (cause instanceof ApplicationFailure) {
-      return { code: cause.type ?? 'INTERNAL', message: cause.message };
+      const field = (cause.details?.[0] as { field?: unknown } | undefined)?.field;
+      return { code: cause.type ?? 'INTERNAL', message: cause.message,
+        ...(typeof field === 'string' ? { field } : {}) };
     }
     if (cause instanceof TerminatedFailure) {
       return { code: 'GENERATION_TERMINATED', message: cause.message };

@@ -78,11 +78,13 @@ describe('the request deadline', () => {
     env.simulator.faults.set([{ kind: 'slow', delayMs: 10_000 }]);
     const started = Date.now();
 
-    const failure = await env.generations.result((await start('3 seconds')).workflowId)
-      .catch((err: unknown) => err);
+    const { workflowId } = await start('3 seconds');
+    const failure = await env.generations.result(workflowId).catch((err: unknown) => err);
+    const view = await env.generations.get(workflowId);
 
     expect(failure).toBeInstanceOf(ProductError);
     expect((failure as ProductError).code).toBe('REQUEST_DEADLINE_EXCEEDED');
+    expect(view.failure).toMatchObject({ code: 'REQUEST_DEADLINE_EXCEEDED', field: 'deadline' });
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 

@@ -25,7 +25,8 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
     // Generation ids hold a tenant (up to 64 characters) and an idempotency key (up to 128).
     routerOptions: { maxParamLength: 256 },
-    // Keys in bodies are the callers' own; a duplicated or prototype key must not reach our objects.
+    // A `__proto__` or `constructor.prototype` key in a body is refused before it can reach our objects; a
+    // repeated key keeps its last value, as JSON.parse does.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });

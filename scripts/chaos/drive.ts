@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
 import type { GenerationClient } from '../../client/generation-client';
 import { ProductError } from '../../common/errors';
 import type { GenerationResult } from '../../workflows/contract';
@@ -19,8 +20,8 @@ export interface DriveResult {
  * Offers `count` requests at `perSecond` and follows each to its end. Starts and reads are retried while the
  * Temporal service is away: the idempotency key makes a repeated start return the same run.
  */
-export async function driveRequests(generations: GenerationClient, documents: string[], count: number,
-  perSecond: number, deadlineMs: number): Promise<DriveResult> {
+export async function driveRequests(target: { generations: GenerationClient; client: Client },
+  documents: string[], count: number, perSecond: number, deadlineMs: number): Promise<DriveResult> {
   const stamp = Date.now().toString(36);
   const pending: Array<Promise<Outcome>> = [];
   const started = Date.now();
@@ -32,7 +33,7 @@ export async function driveRequests(generations: GenerationClient, documents: st
       review: { policy: 'never' as const } };
     load.inFlight += 1;
     load.peak = Math.max(load.peak, load.inFlight);
-    pending.push(follow(generations, request, started + deadlineMs).finally(() => {
+    pending.push(follow(target, request, started + deadlineMs).finally(() => {
       load.inFlight -= 1;
     }));
     await sleep(Math.max(0, started + ((index + 1) * 1000) / perSecond - Date.now()));
@@ -41,14 +42,15 @@ export async function driveRequests(generations: GenerationClient, documents: st
   return { outcomes: await Promise.all(pending), inFlightPeak: load.peak };
 }
 
-async function follow(generations: GenerationClient, request: Record<string, unknown>, deadline: number):
-  Promise<Outcome> {
+async function follow({ generations, client }: { generations: GenerationClient; client: Client },
+  request: Record<string, unknown>, deadline: number): Promise<Outcome> {
   let workflowId: string | undefined;
   while (Date.now() < deadline) {
     try {
       workflowId ??= (await generations.start(request)).workflowId;
-      const result = await beforeDeadline(generations.result(workflowId), deadline);
-      return result ? { workflowId, result } : { workflowId, code: 'NOT_FINISHED_BY_DEADLINE' };
+      // The gRPC deadline ends the long poll itself, so nothing is left waiting once the scenario stops.
+      const id = workflowId;
+      return { workflowId, result: await client.withDeadline(deadline, () => generations.result(id)) };
     } catch (err) {
       if (err instanceof ProductError && err.code !== 'INTERNAL' && err.code !== 'TEMPORAL_UNAVAILABLE') {
         return { workflowId, code: err.code };
@@ -60,13 +62,3 @@ async function follow(generations: GenerationClient, request: Record<string, unk
   return { workflowId, code: 'NOT_FINISHED_BY_DEADLINE' };
 }
 
-/** The result, or undefined when the deadline comes first: a run whose workers are all gone never answers. */
-async function beforeDeadline<T>(pending: Promise<T>, deadline: number): Promise<T | undefined> {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([pending, sleep(Math.max(0, deadline - Date.now()), undefined,
-      { signal: timer.signal })]);
-  } finally {
-    timer.abort();
-  }
-}

@@ -14,6 +14,8 @@ export interface ChaosStack {
   server: RunningDevServer;
   simulator: RunningSimulator;
   generations: GenerationClient;
+  /** The Temporal client under `generations`, for calls that need a deadline of their own. */
+  client: Client;
   workers: ChildProcess[];
   config: Record<string, unknown> & { taskQueue: string };
   spawnWorker(): ChildProcess;
@@ -33,7 +35,8 @@ export async function startChaosStack(name: string, workDir: string, workerCount
   const simulator = await startSimulator({ logger: false });
   const connection = await Connection.connect({ address: server.address });
   const config = chaosConfig(name, simulator.url, workDir);
-  const generations = new GenerationClient({ client: new Client({ connection }), taskQueue: config.taskQueue });
+  const client = new Client({ connection });
+  const generations = new GenerationClient({ client, taskQueue: config.taskQueue });
 
   let spawned = 0;
   const workers: ChildProcess[] = [];
@@ -53,6 +56,7 @@ export async function startChaosStack(name: string, workDir: string, workerCount
     },
     simulator,
     generations,
+    client,
     workers,
     config,
     spawnWorker,
@@ -87,6 +91,8 @@ function chaosConfig(name: string, simulatorUrl: string, workDir: string): Recor
     modelCall: { maximumAttempts: 5, initialInterval: '200 milliseconds', maximumInterval: '5 seconds',
       heartbeatTimeout: '3 seconds', startToCloseTimeout: '1 minute' },
     cache: { enabled: false },
+    // Hundreds of requests from one tenant: no daily budget to run out of, and room to wait in the queues.
+    quotas: { tiers: { chaos: { priority: 1, maxWait: '10 minutes' } }, defaultTier: 'chaos' },
   };
 }
 
