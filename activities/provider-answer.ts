@@ -76,7 +76,7 @@ async function streamAnswer(client: OpenAI, body: ChatCompletionCreateParamsNonS
     }
     if (begun && !options.signal.aborted) {
       // The connection broke mid-answer (a reset, a proxy that gave up): what arrived is incomplete.
-      throw ApplicationFailure.create({ type: 'STREAM_INTERRUPTED', cause: err as Error,
+      throw ApplicationFailure.create({ type: 'STREAM_INTERRUPTED', cause: err instanceof Error ? err : undefined,
         message: `${options.where}: the stream broke after ${answer.text.length} characters: ` +
           `${(err as Error).message}` });
     }
