@@ -38,10 +38,62 @@ export async function textOrRef(store: CacheStore, text: string, thresholdBytes:
   return isLarge(text, thresholdBytes) ? { text: '', textRef: await storeText(store, text) } : { text };
 }
 
+/** Whether a JSON value's text is above the threshold, so it would travel by reference. */
+export function isLargeValue(value: unknown, thresholdBytes: number): boolean {
+  return isLarge(JSON.stringify(value) ?? 'null', thresholdBytes);
+}
+
 /** A JSON value that is stored when its text is large: the value itself, or a JSON reference. */
 export async function valueOrRef(store: CacheStore, value: unknown, thresholdBytes: number): Promise<unknown> {
   const json = JSON.stringify(value) ?? 'null';
   return isLarge(json, thresholdBytes) ? { ...(await storeText(store, json)), format: 'json' } : value;
+}
+
+/**
+ * A reviewer's edit, stored when large under a key that binds it to its run: the key is the hash of the run id
+ * and the text, so a reference copied from elsewhere (another run's output, another run's edit) never loads.
+ */
+export async function editOrRef(store: CacheStore, workflowId: string, value: unknown, thresholdBytes: number):
+  Promise<unknown> {
+  const json = JSON.stringify(value) ?? 'null';
+  if (!isLarge(json, thresholdBytes)) {
+    return value;
+  }
+
+  const key = editKeyFor(workflowId, value);
+  await store.set(key, json, payloadTtlMs, Date.now());
+  return { $payloadRef: key, bytes: Buffer.byteLength(json, 'utf8'), format: 'json' };
+}
+
+/** Where a run's edit is kept: the same edit for the same run always has the same key. */
+export function editKeyFor(workflowId: string, value: unknown): string {
+  return `edit:${editHash(workflowId, JSON.stringify(value) ?? 'null')}`;
+}
+
+export function isEditRef(value: unknown): value is PayloadRef {
+  return typeof value === 'object' && value !== null && typeof (value as PayloadRef).$payloadRef === 'string' &&
+    editKey.test((value as PayloadRef).$payloadRef);
+}
+
+/** The edit a reference stands for, or undefined when it is missing, not this run's, or not JSON. */
+export async function loadEdit(store: CacheStore, workflowId: string, ref: PayloadRef):
+  Promise<{ value: unknown } | undefined> {
+  const json = await store.get(ref.$payloadRef, Date.now());
+  if (json === undefined || ref.$payloadRef !== `edit:${editHash(workflowId, json)}`) {
+    return undefined;
+  }
+
+  try {
+    return { value: JSON.parse(json) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+const editKey = /^edit:[0-9a-f]{64}$/;
+
+function editHash(workflowId: string, json: string): string {
+  return createHash('sha256').update(workflowId).update('\n').update(json).digest('hex');
 }
 
 /** The value a valueOrRef result stands for. */

@@ -1,7 +1,7 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import { fieldOf } from '../common/zod-issues';
 import type { CacheStore } from './cache/types';
-import { isPayloadRef, loadText, resolveFields, resolveValue, valueOrRef } from './payloads';
+import { isEditRef, isPayloadRef, loadEdit, loadText, resolveFields, valueOrRef } from './payloads';
 import { getTemplate } from '../prompts/library';
 import type { ValidationInput, ValidationReport } from '../workflows/contract';
 import { toActivityFailure } from './prepare-prompt';
@@ -33,17 +33,17 @@ async function validate(payloads: CacheStore, input: ValidationInput): Promise<V
     } catch (err) {
       return { valid: false, output: null, issues: [`(output): not JSON: ${(err as Error).message}`], flags: [] };
     }
-  } else {
-    try {
-      value = await resolveValue(payloads, input.output.value);
-    } catch (err) {
-      // An edit whose stored copy is gone (or was never in this store) is an invalid edit, not a crash.
-      if (err instanceof ApplicationFailure && err.type === 'PAYLOAD_MISSING') {
-        return { valid: false, output: null, flags: [],
-          issues: ['(output): the stored edit is not in the shared store; send it again'] };
-      }
-      throw err;
+  } else if (isEditRef(input.output.value)) {
+    const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+    const edit = await loadEdit(payloads, workflowId, input.output.value);
+    if (!edit) {
+      return { valid: false, output: null, flags: [],
+        issues: ['(output): the stored edit is missing or belongs to another run; send it again'] };
     }
+    value = edit.value;
+  } else {
+    // Any other reference-shaped object in an edit is plain data: edits only ever load their own stored copy.
+    value = input.output.value;
   }
 
   const parsed = template.output.safeParse(value);

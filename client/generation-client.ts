@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
+  type WorkflowHandle,
   QueryNotRegisteredError,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
@@ -23,6 +24,7 @@ import {
   type GenerationRequest,
   type GenerationResult,
   type GenerationState,
+  type ModelAttempt,
   type ReviewDecision,
   type ReviewRecord,
   generationWorkflowName,
@@ -33,7 +35,7 @@ import { reviewStatusKey, stageKey, templateKey, tenantKey } from '../workflows/
 import { type StartGenerationRequest, startGenerationSchema } from '../common/request-schema';
 import { reviewDecisionSchema } from '../workflows/review-decision';
 import type { CacheStore } from '../activities/cache/types';
-import { offloadFields, payloadThresholdBytes, resolveValue, valueOrRef } from '../activities/payloads';
+import { editOrRef, isLargeValue, offloadFields, payloadThresholdBytes, resolveValue } from '../activities/payloads';
 import { firstProblem, type IssueLike } from '../common/zod-issues';
 
 export interface GenerationClientOptions {
@@ -76,7 +78,7 @@ export interface GenerationView {
   stateSource?: 'query' | 'search-attributes';
   result?: GenerationResult;
   /** `field` names what the failure is about (a chain entry, the deadline, the tenant) when it says so. */
-  failure?: { code: string; message: string; field?: string };
+  failure?: { code: string; message: string; field?: string; attempts?: ModelAttempt[] };
   url?: string;
 }
 
@@ -179,10 +181,11 @@ export class GenerationClient {
         });
       if (view.state?.validation && this.payloads) {
         // A reviewer reads the output under review from here, so a large one is resolved like a result's.
-        view.state.validation.output = await resolveValue(this.payloads, view.state.validation.output);
+        const output = view.state.validation.output;
+        view.state.validation.output = await storedOr(workflowId, () => resolveValue(this.payloads!, output));
       }
     } else if (description.status.name === 'COMPLETED') {
-      view.result = await this.resolveOutputs((await handle.result()) as GenerationResult);
+      view.result = await this.resolveOutputs(workflowId, (await handle.result()) as GenerationResult);
     } else {
       view.failure = await failureOf(() => handle.result());
     }
@@ -195,7 +198,7 @@ export class GenerationClient {
     const handle = this.client.workflow.getHandle(workflowId);
     return withNotFound(workflowId, async () => {
       try {
-        return await this.resolveOutputs((await handle.result()) as GenerationResult);
+        return await this.resolveOutputs(workflowId, (await handle.result()) as GenerationResult);
       } catch (err) {
         throw asProductError(err, workflowId);
       }
@@ -233,9 +236,7 @@ export class GenerationClient {
         // The update id is derived from the decision, so sending the same decision again joins the first one
         // instead of applying it twice, and tells a caller whose earlier call timed out what happened.
         const updateId = `review-${hashOf(decision)}`;
-        const sent = this.payloads && decision.output !== undefined
-          ? { ...decision, output: await valueOrRef(this.payloads, decision.output, this.thresholdBytes) }
-          : decision;
+        const sent = await this.withStoredEdit(handle, workflowId, decision);
         decisionDeadline = Date.now() + this.decisionTimeoutMs;
         return await this.client.withDeadline(decisionDeadline,
           () => handle.executeUpdate(reviewUpdate, { args: [sent], updateId }));
@@ -254,20 +255,36 @@ export class GenerationClient {
   }
 
   /**
+   * A large edit goes to the shared store, bound to its run, and the decision carries its reference. It is
+   * stored only for a run that is waiting, so refused decisions leave nothing behind.
+   */
+  private async withStoredEdit(handle: WorkflowHandle, workflowId: string, decision: ReviewDecision):
+    Promise<ReviewDecision> {
+    if (!this.payloads || decision.output === undefined || !isLargeValue(decision.output, this.thresholdBytes)) {
+      return decision;
+    }
+    if ((await handle.describe()).status.name !== 'RUNNING') {
+      throw new ProductError('REVIEW_NOT_PENDING', { field: workflowId });
+    }
+
+    return { ...decision, output: await editOrRef(this.payloads, workflowId, decision.output, this.thresholdBytes) };
+  }
+
+  /**
    * Large outputs are references in history; callers get the values. Without the shared store (a client made
    * without `payloads`) the references are returned as they are.
    */
-  private async resolveOutputs(result: GenerationResult): Promise<GenerationResult> {
+  private async resolveOutputs(workflowId: string, result: GenerationResult): Promise<GenerationResult> {
     if (!this.payloads) {
       return result;
     }
 
     const store = this.payloads;
-    return {
+    return storedOr(workflowId, async () => ({
       ...result,
       output: await resolveValue(store, result.output),
       validation: { ...result.validation, output: await resolveValue(store, result.validation.output) },
-    };
+    }));
   }
 
   /** The run's full event history, for replay tests and audits. */
@@ -314,6 +331,18 @@ function toWorkflowRequest(request: StartGenerationRequest, templateVersion: num
     chain: request.chain,
     cache: request.cache,
   };
+}
+
+/** Reads from the shared store, turning a payload that is gone (expired, evicted) into its catalogue code. */
+async function storedOr<T>(workflowId: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof ApplicationFailure && err.type === 'PAYLOAD_MISSING') {
+      throw new ProductError('PAYLOAD_MISSING', { field: workflowId, reason: err.message }, { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** gRPC's status code for a call that ran past its deadline. */
@@ -422,9 +451,10 @@ async function failureOf(wait: () => Promise<unknown>): Promise<NonNullable<Gene
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
     if (cause instanceof ApplicationFailure) {
-      const field = (cause.details?.[0] as { field?: unknown } | undefined)?.field;
+      const details = cause.details?.[0] as { field?: unknown; attempts?: ModelAttempt[] } | undefined;
       return { code: cause.type ?? 'INTERNAL', message: cause.message,
-        ...(typeof field === 'string' ? { field } : {}) };
+        ...(typeof details?.field === 'string' ? { field: details.field } : {}),
+        ...(Array.isArray(details?.attempts) ? { attempts: details.attempts } : {}) };
     }
     if (cause instanceof TerminatedFailure) {
       return { code: 'GENERATION_TERMINATED', message: cause.message };

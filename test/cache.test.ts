@@ -94,4 +94,23 @@ describe('the result cache', () => {
     expect(providerCalls()).toBe(before + 1);
     expect(results.map((result) => result.cache).sort()).toEqual(['hit', 'hit', 'miss']);
   });
+
+  test('a run cancelled during its call gives up its cache key, so an identical run does not wait for it',
+    async () => {
+      env.simulator.faults.set([{ kind: 'slow', model: 'sim-large', delayMs: 15_000, times: 1 }]);
+      const before = providerCalls();
+      const first = await env.generations.start(requestFor('acme', 'cancelled-owner'));
+      // The call has begun once the simulator counts it; the first run owns the key by then.
+      while (providerCalls() === before) {
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      await env.client.workflow.getHandle(first.workflowId).cancel();
+      const started = Date.now();
+
+      const second = await run(requestFor('acme', 'cancelled-owner'));
+
+      // Without the release it would wait out the 20 s in-flight wait before calling.
+      expect(second.cache).toBe('miss');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
 });

@@ -1,4 +1,6 @@
-import { isPayloadRef } from '../activities/payloads';
+import { createHash } from 'node:crypto';
+import { editKeyFor, editOrRef, isPayloadRef } from '../activities/payloads';
+import { openSharedStores, type SharedStores } from '../activities/stores';
 import { ProductError } from '../common/errors';
 import type { ReleaseDigest } from '../prompts/release-digest/v1/template';
 import { findReleaseNotes, startTestEnvironment, type TestEnvironment } from './helpers/environment';
@@ -8,6 +10,7 @@ import { waitForPendingReview } from './helpers/review';
 describe('outputs by reference', () => {
   let env: TestEnvironment;
   let document: string;
+  let stores: SharedStores;
 
   beforeAll(async () => {
     // A low threshold makes the simulator's ordinary answers "large", so the path is taken by every run here.
@@ -16,11 +19,23 @@ describe('outputs by reference', () => {
       store: { payloadThresholdBytes: 1024 },
     }));
     document = findReleaseNotes().text;
+    stores = openSharedStores(env.config);
   });
 
   afterAll(async () => {
+    await stores.close();
     await env.stop();
   });
+
+  /** A valid digest well above the 1 KB threshold. */
+  function bigEdit(marker: string): ReleaseDigest {
+    return {
+      headline: marker,
+      highlights: Array.from({ length: 8 }, (_, index) => ({ text: `${marker} ${index} ${'x'.repeat(150)}`,
+        quote: 'Git v2.39 Release Notes' })),
+      breaking_changes: [],
+    };
+  }
 
   test('an output above the threshold stays out of history and reaches the caller whole', async () => {
     const { workflowId } = await env.generations.start({ tenant: 'outputs', templateId: 'release-digest',
@@ -76,9 +91,14 @@ describe('outputs by reference', () => {
       input: { document, product: 'forged-reference' }, review: { policy: 'always' } });
     await waitForPendingReview(env, workflowId);
 
+    // A key that does not exist, one of other stored data, this run's own stored input (not JSON), and an edit
+    // stored for another run.
+    const storedInput = `payload:${createHash('sha256').update(document).digest('hex')}`;
     const forged = [
       { $payloadRef: `payload:${'0'.repeat(64)}`, bytes: 5, format: 'json' },
       { $payloadRef: 'circuit:simulator/sim-large:failures', bytes: 5, format: 'json' },
+      { $payloadRef: storedInput, bytes: 5, format: 'json' },
+      await editOrRef(stores.cache, 'gen-outputs~another-run', bigEdit('stolen'), 1024),
     ];
     const failures: unknown[] = [];
     for (const output of forged) {
@@ -87,8 +107,18 @@ describe('outputs by reference', () => {
     }
     await env.generations.decide(workflowId, { decision: 'reject', reviewer: 'ana' });
 
-    expect(failures.map((failure) => (failure as ProductError).code))
-      .toEqual(['REVIEW_EDIT_INVALID', 'REVIEW_EDIT_INVALID']);
-    expect((failures[0] as ProductError).field).toBe('output');
+    expect(failures.map((failure) => (failure as ProductError).code)).toEqual(Array(4).fill('REVIEW_EDIT_INVALID'));
+    expect((failures[3] as ProductError).field).toBe('output');
+  });
+
+  test('a large edit for a run that is not waiting is refused before anything is stored', async () => {
+    const workflowId = 'gen-outputs~no-such-run';
+    const edit = bigEdit('never stored');
+
+    const failure = await env.generations.decide(workflowId, { decision: 'edit', reviewer: 'ana', output: edit })
+      .catch((err: unknown) => err);
+
+    expect((failure as ProductError).code).toBe('GENERATION_NOT_FOUND');
+    expect(await stores.cache.get(editKeyFor(workflowId, edit), Date.now())).toBeUndefined();
   });
 });

@@ -102,10 +102,13 @@ describe('the request deadline', () => {
     expect(next.attempts).toEqual([expect.objectContaining({ model: 'sim-large', outcome: 'answered' })]);
   });
 
-  test('a deadline without a unit is refused before anything starts', async () => {
-    const failure = await start('90').catch((err: unknown) => err);
+  test('a deadline without a unit, under a second or over a day is refused before anything starts', async () => {
+    const failures = await Promise.all(['90', '0.5 seconds', '25 hours'].map((deadline) => start(deadline)
+      .catch((err: unknown) => err)));
 
-    expect((failure as ProductError).code).toBe('REQUEST_INVALID');
-    expect((failure as ProductError).field).toBe('deadline');
+    for (const failure of failures) {
+      expect((failure as ProductError).code).toBe('REQUEST_INVALID');
+      expect((failure as ProductError).field).toBe('deadline');
+    }
   });
 });

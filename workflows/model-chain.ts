@@ -1,6 +1,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  isCancellation,
   TimeoutFailure,
   log,
   proxyActivities,
@@ -91,6 +93,12 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
       state.answer = summaryOf(answer);
       return { answer, cache: cached.outcome, cacheKey: cached.key, ownsKey: cached.owner };
     } catch (err) {
+      if (isCancellation(err)) {
+        // A cancelled run still gives up its cache key, or identical runs would wait for an answer that never
+        // comes; the release must run although the run's own scope is cancelled.
+        await CancellationScope.nonCancellable(() => releaseClaim(cached));
+        throw err;
+      }
       if (!(err instanceof ActivityFailure)) {
         throw err;
       }
@@ -130,6 +138,9 @@ async function releaseClaim(cached: CacheCheck): Promise<void> {
     await cacheActivities.releaseCacheClaim(cached.key, workflowInfo().workflowId).catch(() => undefined);
   }
 }
+
+/** Time a cache lookup takes on top of its wait for an identical run: reading and writing the store. */
+const lookupMarginMs = 30_000;
 
 /** Less than this left is no time for a call: the run ends at its deadline instead of scheduling one. */
 const shortestCallMs = 1_000;
@@ -200,8 +211,15 @@ async function checkCache(plan: GenerationPlan, target: ModelTarget, deadlineAtM
 
   // An identical run's answer is waited for only as long as this run's deadline allows.
   const waitMs = Math.max(0, Math.min(plan.cache.inFlightWaitMs, deadlineAtMs - Date.now() - shortestCallMs));
-  const lookup = await cacheActivities.lookupCache({ plan: lookupPlan, target, owner: workflowInfo().workflowId,
-    waitMs });
+  // Each attempt of the lookup may wait again, so all of them together are held to the time left.
+  const { lookupCache } = proxyActivities<Activities>({
+    startToCloseTimeout: waitMs + lookupMarginMs,
+    scheduleToCloseTimeout: Number.isFinite(deadlineAtMs)
+      ? Math.max(waitMs, deadlineAtMs - Date.now() - shortestCallMs) + lookupMarginMs : undefined,
+    heartbeatTimeout: '20 seconds',
+    retry: { maximumAttempts: 3 },
+  });
+  const lookup = await lookupCache({ plan: lookupPlan, target, owner: workflowInfo().workflowId, waitMs });
   return { answer: lookup.hit, outcome: 'miss', key: lookup.key, owner: lookup.owner };
 }
 
