@@ -105,7 +105,7 @@ export async function loadText(store: CacheStore, ref: PayloadRef): Promise<stri
   const text = await store.get(ref.$payloadRef, Date.now());
   if (text === undefined) {
     throw ApplicationFailure.create({ type: 'PAYLOAD_MISSING', nonRetryable: true,
-      message: `${ref.$payloadRef} is no longer in the shared store` });
+      message: `${ref.$payloadRef} is no longer in the shared store`, details: [{ key: ref.$payloadRef }] });
   }
 
   return text;

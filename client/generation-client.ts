@@ -256,15 +256,31 @@ export class GenerationClient {
 
   /**
    * A large edit goes to the shared store, bound to its run, and the decision carries its reference. It is
-   * stored only for a run that is waiting, so refused decisions leave nothing behind.
+   * stored only when the run is waiting for a review and the edit passes the template's schema, so refused
+   * decisions leave nothing behind; the workflow validates it again when it arrives.
    */
   private async withStoredEdit(handle: WorkflowHandle, workflowId: string, decision: ReviewDecision):
     Promise<ReviewDecision> {
     if (!this.payloads || decision.output === undefined || !isLargeValue(decision.output, this.thresholdBytes)) {
       return decision;
     }
-    if ((await handle.describe()).status.name !== 'RUNNING') {
+
+    const state = await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(stateQuery))
+      .catch(async (err: unknown) => {
+        if ((await handle.describe()).status.name !== 'RUNNING') {
+          throw new ProductError('REVIEW_NOT_PENDING', { field: workflowId }, { cause: err });
+        }
+        throw new ProductError('WORKER_UNAVAILABLE', { field: workflowId, reason: 'nothing was stored or sent' },
+          { cause: err });
+      });
+    if (state.reviewStatus !== 'pending' || !state.templateId || state.templateVersion === undefined) {
       throw new ProductError('REVIEW_NOT_PENDING', { field: workflowId });
+    }
+
+    const parsed = getTemplate(state.templateId, state.templateVersion).output.safeParse(decision.output);
+    if (!parsed.success) {
+      const { field, reason } = firstProblem(parsed.error.issues, '');
+      throw new ProductError('REVIEW_EDIT_INVALID', { field: field ? `output.${field}` : 'output', reason });
     }
 
     return { ...decision, output: await editOrRef(this.payloads, workflowId, decision.output, this.thresholdBytes) };
@@ -339,7 +355,8 @@ async function storedOr<T>(workflowId: string, read: () => Promise<T>): Promise<
     return await read();
   } catch (err) {
     if (err instanceof ApplicationFailure && err.type === 'PAYLOAD_MISSING') {
-      throw new ProductError('PAYLOAD_MISSING', { field: workflowId, reason: err.message }, { cause: err });
+      const key = (err.details?.[0] as { key?: string } | undefined)?.key ?? 'a stored text';
+      throw new ProductError('PAYLOAD_MISSING', { field: workflowId, reason: key }, { cause: err });
     }
     throw err;
   }

@@ -37,7 +37,7 @@ export const errorCatalogue = {
   CALL_TIMED_OUT: { status: 504, message: 'A call to {field} ran past modelCall.startToCloseTimeout: {reason}' },
   WORKER_LOST: { status: 503, message: 'The worker calling {field} stopped heartbeating: {reason}' },
   CIRCUIT_OPEN: { status: 503, message: 'Provider model {field} is skipped while its circuit is open' },
-  PAYLOAD_MISSING: { status: 500, message: 'A stored text of {field} is missing from the shared store: {reason}' },
+  PAYLOAD_MISSING: { status: 410, message: 'A stored text of {field} is gone from the shared store: {reason}' },
   ALL_PROVIDERS_FAILED: { status: 502, message: 'Every provider in the chain failed: {reason}' },
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid at {field}: {reason}' },
   TEMPORAL_UNAVAILABLE: { status: 503, message: 'The Temporal service at {field} cannot be reached: {reason}' },

@@ -93,6 +93,24 @@ describe('the REST API', () => {
     expect(response.body.error?.code).toBe('GENERATION_NOT_FOUND');
   });
 
+  test('a malformed URL and an over-long id get the error shape and codes of every other error', async () => {
+    const badUrl = await get('/v1/generations/%ZZ');
+    const longId = await get(`/v1/generations/${'x'.repeat(5_000)}`);
+
+    expect(badUrl).toMatchObject({ status: 404, body: { error: { code: 'ROUTE_NOT_FOUND' } } });
+    expect(longId).toMatchObject({ status: 404, body: { error: { code: 'ROUTE_NOT_FOUND' } } });
+  });
+
+  test('an edit nested thousands of levels deep is refused as invalid, not a crash', async () => {
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+
+    const response = await post('/v1/generations/gen-any~deep/review',
+      `{"decision":"edit","reviewer":"t","output":${deep}}`);
+
+    expect(response).toMatchObject({ status: 400, body: { error: { code: 'REVIEW_DECISION_INVALID',
+      field: 'output' } } });
+  });
+
   test('a generation started over HTTP can be listed as pending, approved over HTTP, and read back', async () => {
     const started = await post('/v1/generations', {
       tenant: 'api',

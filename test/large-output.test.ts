@@ -22,6 +22,10 @@ describe('outputs by reference', () => {
     stores = openSharedStores(env.config);
   });
 
+  beforeEach(() => {
+    env.simulator.faults.clear();
+  });
+
   afterAll(async () => {
     await stores.close();
     await env.stop();
@@ -109,6 +113,40 @@ describe('outputs by reference', () => {
 
     expect(failures.map((failure) => (failure as ProductError).code)).toEqual(Array(4).fill('REVIEW_EDIT_INVALID'));
     expect((failures[3] as ProductError).field).toBe('output');
+  });
+
+  test('a large edit that fails the schema, or comes before the review, is refused and stores nothing', async () => {
+    env.simulator.faults.set([{ kind: 'slow', delayMs: 4_000, times: 1 }]);
+    const early = await env.generations.start({ tenant: 'outputs', templateId: 'release-digest',
+      input: { document, product: 'early-edit' }, review: { policy: 'always' } });
+    const tooEarly = bigEdit('too early');
+    const earlyFailure = await env.generations.decide(early.workflowId, { decision: 'edit', reviewer: 'ana',
+      output: tooEarly }).catch((err: unknown) => err);
+    await waitForPendingReview(env, early.workflowId);
+    const invalid = { ...bigEdit('invalid'), headline: 42 };
+    const invalidFailure = await env.generations.decide(early.workflowId, { decision: 'edit', reviewer: 'ana',
+      output: invalid }).catch((err: unknown) => err);
+    await env.generations.decide(early.workflowId, { decision: 'reject', reviewer: 'ana' });
+
+    expect((earlyFailure as ProductError).code).toBe('REVIEW_NOT_PENDING');
+    expect((invalidFailure as ProductError).code).toBe('REVIEW_EDIT_INVALID');
+    expect((invalidFailure as ProductError).field).toBe('output.headline');
+    for (const edit of [tooEarly, invalid]) {
+      expect(await stores.cache.get(editKeyFor(early.workflowId, edit), Date.now())).toBeUndefined();
+    }
+  });
+
+  test('a result whose stored output is gone is reported as PAYLOAD_MISSING', async () => {
+    const { workflowId } = await env.generations.start({ tenant: 'outputs', templateId: 'release-digest',
+      input: { document, product: 'evicted' }, review: { policy: 'never' } });
+    const raw = await env.client.workflow.getHandle(workflowId).result() as { output: { $payloadRef: string } };
+    // Expire the stored output at once, as an eviction or the end of its keep would.
+    await stores.cache.set(raw.output.$payloadRef, 'gone', 1, Date.now() - 1_000);
+
+    const failure = await env.generations.result(workflowId).catch((err: unknown) => err);
+
+    expect((failure as ProductError).code).toBe('PAYLOAD_MISSING');
+    expect((failure as ProductError).status).toBe(410);
   });
 
   test('a large edit for a run that is not waiting is refused before anything is stored', async () => {

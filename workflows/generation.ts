@@ -234,12 +234,13 @@ async function waitForReview(
 }
 
 async function validateEdit(plan: GenerationPlan, output: unknown): Promise<ValidationReport> {
+  // A failed check (a stored input gone from the store) fails the decision with its own code, not INTERNAL.
   const report = await local.validateOutput({
     templateId: plan.templateId,
     templateVersion: plan.templateVersion,
     input: plan.input,
     output: { value: output },
-  });
+  }).catch(failWithCause);
   if (!report.valid) {
     // Failing the update (not the workflow) tells the reviewer why and keeps the review open.
     const path = report.issues[0]?.split(':')[0] ?? '';

@@ -29,6 +29,11 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     // repeated key keeps its last value, as JSON.parse does.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Router errors (a malformed URL, an id longer than any generation id) get the same error shape as the rest.
+    frameworkErrors: (err, request, reply) => {
+      handleApiError(new ProductError('ROUTE_NOT_FOUND', { field: `${request.method} (${err.message})` }), request,
+        reply);
+    },
   });
 
   app.setErrorHandler(handleApiError);
