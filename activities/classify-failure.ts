@@ -125,7 +125,8 @@ export function quotaResetFrom(headers: Headers | undefined): number | undefined
     .map((kind) => goDurationMs(headers?.get(`x-ratelimit-reset-${kind}`) ?? ''))
     .filter((wait): wait is number => wait !== undefined);
 
-  return waits.length > 0 && Math.max(...waits) > 0 ? Math.max(...waits) : undefined;
+  const longest = Math.max(0, ...waits);
+  return longest > 0 ? longest : undefined;
 }
 
 const unitMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };

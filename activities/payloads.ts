@@ -60,14 +60,14 @@ export async function editOrRef(store: CacheStore, workflowId: string, value: un
     return value;
   }
 
-  const key = editKeyFor(workflowId, value);
+  const key = editKeyOf(workflowId, json);
   await store.set(key, json, payloadTtlMs, Date.now());
   return { $payloadRef: key, bytes: Buffer.byteLength(json, 'utf8'), format: 'json' };
 }
 
 /** Where a run's edit is kept: the same edit for the same run always has the same key. */
 export function editKeyFor(workflowId: string, value: unknown): string {
-  return `edit:${editHash(workflowId, JSON.stringify(value) ?? 'null')}`;
+  return editKeyOf(workflowId, JSON.stringify(value) ?? 'null');
 }
 
 export function isEditRef(value: unknown): value is PayloadRef {
@@ -79,7 +79,7 @@ export function isEditRef(value: unknown): value is PayloadRef {
 export async function loadEdit(store: CacheStore, workflowId: string, ref: PayloadRef):
   Promise<{ value: unknown } | undefined> {
   const json = await store.get(ref.$payloadRef, Date.now());
-  if (json === undefined || ref.$payloadRef !== `edit:${editHash(workflowId, json)}`) {
+  if (json === undefined || ref.$payloadRef !== editKeyOf(workflowId, json)) {
     return undefined;
   }
 
@@ -92,8 +92,8 @@ export async function loadEdit(store: CacheStore, workflowId: string, ref: Paylo
 
 const editKey = /^edit:[0-9a-f]{64}$/;
 
-function editHash(workflowId: string, json: string): string {
-  return createHash('sha256').update(workflowId).update('\n').update(json).digest('hex');
+function editKeyOf(workflowId: string, json: string): string {
+  return `edit:${createHash('sha256').update(workflowId).update('\n').update(json).digest('hex')}`;
 }
 
 /** The value a valueOrRef result stands for. */

@@ -181,8 +181,9 @@ export class GenerationClient {
         });
       if (view.state?.validation && this.payloads) {
         // A reviewer reads the output under review from here, so a large one is resolved like a result's.
+        const { payloads } = this;
         const output = view.state.validation.output;
-        view.state.validation.output = await storedOr(workflowId, () => resolveValue(this.payloads!, output));
+        view.state.validation.output = await storedOr(workflowId, () => resolveValue(payloads, output));
       }
     } else if (description.status.name === 'COMPLETED') {
       view.result = await this.resolveOutputs(workflowId, (await handle.result()) as GenerationResult);
@@ -367,15 +368,16 @@ const grpcDeadlineExceeded = 4;
 const grpcCancelled = 1;
 const grpcFailedPrecondition = 9;
 
-function hasGrpcCode(err: unknown, code: number): boolean {
-  for (let current = err as { code?: number; cause?: unknown } | undefined; current;
+/** The error and its causes, outermost first: the SDK wraps gRPC errors, so a code may sit several levels down. */
+function* causeChain(err: unknown): Generator<{ code?: unknown; message?: string }> {
+  for (let current = err as { code?: unknown; message?: string; cause?: unknown } | undefined; current;
     current = current.cause as typeof current) {
-    if (current.code === code) {
-      return true;
-    }
+    yield current;
   }
+}
 
-  return false;
+function hasGrpcCode(err: unknown, code: number): boolean {
+  return [...causeChain(err)].some((current) => current.code === code);
 }
 
 function hashOf(value: unknown): string {
@@ -388,18 +390,8 @@ function hashOf(value: unknown): string {
  * has passed.
  */
 function isDeadlineExceeded(err: unknown, deadlineMs: number): boolean {
-  // The SDK wraps the gRPC error in its own ServiceError, so the code may sit one or more causes down.
-  for (let current = err as { code?: number; message?: string; cause?: unknown } | undefined; current;
-    current = current.cause as typeof current) {
-    if (current.code === grpcDeadlineExceeded || /deadline exceeded/i.test(current.message ?? '')) {
-      return true;
-    }
-    if (current.code === grpcCancelled && Date.now() >= deadlineMs) {
-      return true;
-    }
-  }
-
-  return false;
+  return [...causeChain(err)].some((current) => current.code === grpcDeadlineExceeded ||
+    /deadline exceeded/i.test(current.message ?? '') || (current.code === grpcCancelled && Date.now() >= deadlineMs));
 }
 
 /**

@@ -9,20 +9,22 @@ export const durationSchema = boundedDuration(366 * 24 * 3600 * 1000);
 export const timerDurationSchema = boundedDuration(2 ** 31 - 1);
 
 /**
- * A duration with a unit, more than zero and at most `maxMs`. A bare number would be read as milliseconds,
- * which no one writing "1" for a deadline means, so a unit is required.
+ * A duration with a unit, more than zero (at least `minMs` when given) and at most `maxMs`. A bare number would
+ * be read as milliseconds, which no one writing "1" for a deadline means, so a unit is required.
  */
-export function boundedDuration(maxMs: number) {
+export function boundedDuration(maxMs: number, minMs?: number) {
+  const lowest = minMs === undefined ? 'above zero' : `of at least ${minMs} ms`;
   return z.string()
     .regex(/^\s*\d+(\.\d+)?\s*[a-zA-Z]+\s*$/, { message: 'expected a number with a unit, such as "10 seconds"' })
-    .refine((text) => isWithin(text, maxMs), { message: `expected a duration above zero and at most ${maxMs} ms` })
+    .refine((text) => isWithin(text, maxMs, minMs),
+      { message: `expected a duration ${lowest} and at most ${maxMs} ms` })
     .transform((text) => text as Duration);
 }
 
-function isWithin(text: string, maxMs: number): boolean {
+function isWithin(text: string, maxMs: number, minMs = 0): boolean {
   try {
     const ms = msToNumber(text as Duration);
-    return ms > 0 && ms <= maxMs;
+    return ms > 0 && ms >= minMs && ms <= maxMs;
   } catch {
     return false;
   }

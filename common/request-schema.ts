@@ -1,4 +1,4 @@
-import { boundedDuration, durationMs } from './duration';
+import { boundedDuration } from './duration';
 import { z } from 'zod';
 
 /** Review deadlines up to 90 days: longer waits belong in a queue of their own, not one open run. */
@@ -8,8 +8,7 @@ const deadline = boundedDuration(90 * 24 * 3600 * 1000);
  * The model phase of one run may last up to a day (longer is a batch, not a request) and at least a second,
  * the least time a call is started with.
  */
-export const requestDeadline = boundedDuration(24 * 3600 * 1000)
-  .refine((text) => durationMs(text) >= 1000, { message: 'expected at least 1 second' });
+export const requestDeadline = boundedDuration(24 * 3600 * 1000, 1000);
 
 const key = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, {
   message: 'use letters, digits and . _ : - only',

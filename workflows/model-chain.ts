@@ -60,7 +60,9 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
     : workflowInfo().startTime.getTime() + msToNumber(plan.deadline);
 
   for (const [index, target] of plan.chain.entries()) {
-    failIfPast(deadlineAtMs, plan, state, enterStage);
+    if (noTimeLeft(deadlineAtMs)) {
+      failAtDeadline(plan, state, enterStage);
+    }
 
     upsertSearchAttributes([
       { key: providerKey, value: target.provider },
@@ -82,7 +84,7 @@ export async function callChain(plan: GenerationPlan, state: GenerationState,
     }
 
     // Waiting for an identical run's answer may have used up the rest of the time.
-    if (deadlineAtMs - Date.now() < shortestCallMs) {
+    if (noTimeLeft(deadlineAtMs)) {
       await releaseClaim(cached);
       failAtDeadline(plan, state, enterStage);
     }
@@ -145,11 +147,8 @@ const lookupMarginMs = 30_000;
 /** Less than this left is no time for a call: the run ends at its deadline instead of scheduling one. */
 const shortestCallMs = 1_000;
 
-function failIfPast(deadlineAtMs: number, plan: GenerationPlan, state: GenerationState,
-  enterStage: (state: GenerationState, stage: Stage) => void): void {
-  if (deadlineAtMs - Date.now() < shortestCallMs) {
-    failAtDeadline(plan, state, enterStage);
-  }
+function noTimeLeft(deadlineAtMs: number): boolean {
+  return deadlineAtMs - Date.now() < shortestCallMs;
 }
 
 function failAtDeadline(plan: GenerationPlan, state: GenerationState,
